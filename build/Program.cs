@@ -1,0 +1,6 @@
+namespace KilnBuild;
+
+internal static class Program
+{
+    public static int Main() => 0;
+}

@@ -1,0 +1,9 @@
+namespace Kiln.Communicators;
+
+/// <summary>A shell command line and the environment it runs with. <see cref="Environment"/> values may be secrets.</summary>
+public sealed record RemoteCommand(string CommandLine)
+{
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public bool Sudo { get; init; }
+}

@@ -1,0 +1,29 @@
+using Kiln.Diagnostics;
+
+namespace Kiln.Definitions;
+
+/// <summary>
+/// One definition with every value resolved for a run: variables bound, interpolation done, plugin configs typed.
+/// This is what the engine builds; it never sees YAML.
+/// </summary>
+public sealed record ResolvedImage
+{
+    public required string Name { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>The definition file, absolute.</summary>
+    public required string FilePath { get; init; }
+
+    public SourceLocation? Location { get; init; }
+
+    public IReadOnlyList<string> DependsOn { get; init; } = [];
+
+    public required IReadOnlyList<ResolvedSource> Sources { get; init; }
+
+    /// <summary>Resolved variable values by name, secrets included; print them only through the redactor.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Names of variables marked sensitive.</summary>
+    public IReadOnlySet<string> SensitiveVariables { get; init; } = new HashSet<string>();
+}

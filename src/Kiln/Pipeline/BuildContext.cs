@@ -1,0 +1,34 @@
+using Kiln.Definitions;
+using Kiln.Secrets;
+
+namespace Kiln.Pipeline;
+
+/// <summary>Everything about one image × source build that does not change while it runs.</summary>
+public sealed class BuildContext
+{
+    public required string RunId { get; init; }
+
+    public required ResolvedImage Image { get; init; }
+
+    public required ResolvedSource Source { get; init; }
+
+    /// <summary>Where finished artifacts go; written only when a stage completed whole.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Scratch space for this build, removed when it ends.</summary>
+    public required string WorkDirectory { get; init; }
+
+    public required IBuildLog Log { get; init; }
+
+    public required ILedger Ledger { get; init; }
+
+    public required IProgressSink Progress { get; init; }
+
+    public required IInteraction Interaction { get; init; }
+
+    public required IRedactor Redactor { get; init; }
+
+    public OnErrorMode OnError { get; init; } = OnErrorMode.Cleanup;
+
+    public string BuildName => $"{Image.Name}.{Source.Name}";
+}

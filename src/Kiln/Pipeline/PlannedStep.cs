@@ -1,0 +1,3 @@
+namespace Kiln.Pipeline;
+
+public sealed record PlannedStep(string Name, Stage Stage);

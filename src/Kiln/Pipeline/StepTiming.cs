@@ -1,0 +1,11 @@
+namespace Kiln.Pipeline;
+
+public sealed record StepTiming(string Step, Stage Stage, TimeSpan Duration, StepOutcome Outcome);
+
+public enum StepOutcome
+{
+    Succeeded,
+    Failed,
+    Cancelled,
+    Skipped,
+}
