@@ -56,11 +56,12 @@ internal static class HostTool
             onLine?.Invoke(line);
         }
 
-        await using var process = await ChildProcess.StartAsync(context.Ledger, startInfo, cancellationToken);
+        // Disposing stops the process (SIGTERM, then SIGKILL) if it still runs, e.g. after cancellation.
+        await using var process = await LedgeredProcess.StartAsync(context.Ledger, startInfo, cancellationToken);
         process.Process.StandardInput.Close();
         var stdout = PumpAsync(process.Process.StandardOutput, Line);
         var stderr = PumpAsync(process.Process.StandardError, Line);
-        await process.WaitForExitAsync(cancellationToken);
+        await process.Process.WaitForExitAsync(cancellationToken);
         await Task.WhenAll(stdout, stderr);
         if (process.Process.ExitCode != 0)
         {

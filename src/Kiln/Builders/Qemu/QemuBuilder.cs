@@ -32,6 +32,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
         yield return new SelectAcceleratorStep(_cache);
         yield return new CreateOverlayStep();
         yield return new StartMachineStep(verifyBoot: false);
+        yield return new ProvisionStep<QemuBuildState>();
         yield return new CleanGuestStep();
         yield return new ShutdownStep();
         yield return new ConvertDisksStep();
@@ -40,6 +41,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
         {
             yield return new StartMachineStep(verifyBoot: true);
             yield return new CheckBuildKeyRemovedStep();
+            yield return new VerifyStep<QemuBuildState>();
             yield return new StopMachineStep();
         }
     }

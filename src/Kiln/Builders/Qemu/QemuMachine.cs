@@ -15,13 +15,13 @@ namespace Kiln.Builders.Qemu;
 internal sealed partial class QemuMachine : IAsyncDisposable
 {
     private const int PortAttempts = 5;
-    private readonly ChildProcess _process;
+    private readonly LedgeredProcess _process;
     private readonly StringBuilder _stderr;
     private readonly Task _stderrPump;
     private readonly ILedgerEntry _socketEntry;
     private QmpClient? _qmp;
 
-    private QemuMachine(ChildProcess process, StringBuilder stderr, Task stderrPump, ILedgerEntry socketEntry, QmpClient qmp, int sshPort, string serialLogPath, string qmpSocket)
+    private QemuMachine(LedgeredProcess process, StringBuilder stderr, Task stderrPump, ILedgerEntry socketEntry, QmpClient qmp, int sshPort, string serialLogPath, string qmpSocket)
     {
         _process = process;
         _stderr = stderr;
@@ -65,10 +65,10 @@ internal sealed partial class QemuMachine : IAsyncDisposable
             }
 
             context.Log.Verbose($"starting {qemu} {string.Join(' ', startInfo.ArgumentList)}");
-            ChildProcess process;
+            LedgeredProcess process;
             try
             {
-                process = await ChildProcess.StartAsync(context.Ledger, startInfo, cancellationToken);
+                process = await LedgeredProcess.StartAsync(context.Ledger, startInfo, cancellationToken);
             }
             catch
             {
@@ -201,7 +201,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
         await StopQuietlyAsync(_process, _stderrPump, QmpSocket, _socketEntry);
     }
 
-    private static async Task<QmpClient?> ConnectQmpAsync(ChildProcess process, string socket, CancellationToken cancellationToken)
+    private static async Task<QmpClient?> ConnectQmpAsync(LedgeredProcess process, string socket, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
         while (true)
@@ -234,7 +234,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
         }
     }
 
-    private static async Task StopQuietlyAsync(ChildProcess process, Task pump, string socket, ILedgerEntry socketEntry)
+    private static async Task StopQuietlyAsync(LedgeredProcess process, Task pump, string socket, ILedgerEntry socketEntry)
     {
         await process.DisposeAsync();
         await pump.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
