@@ -118,7 +118,7 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
         lock (gate)
         {
             // Styled lines only where there are colours; everything else goes out verbatim, never wrapped.
-            if (style is not null && Console.Profile.Capabilities.Ansi)
+            if (style is not null && Kind == HostKind.Terminal && Console.Profile.Capabilities.Ansi)
                 Console.Write(new Text(redacted + "\n", style));
             else
                 Raw(redacted);

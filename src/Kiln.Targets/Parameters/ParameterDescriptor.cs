@@ -23,8 +23,8 @@ internal sealed class ParameterDescriptor(MemberInfo member, Type valueType, Par
 
     public string Key => Names.Normalize(MemberName);
 
-    /// <summary>Fields and settable properties of the build class receive their value; interface getters read it on demand.</summary>
-    public bool IsAssignable => Member is FieldInfo { IsInitOnly: false } || Member is PropertyInfo { CanWrite: true };
+    /// <summary>Fields (readonly too, as in Nuke) and settable properties receive their value; interface getters read it on demand.</summary>
+    public bool IsAssignable => Member is FieldInfo || Member is PropertyInfo { CanWrite: true };
 
     public void Assign(object build, object? value)
     {

@@ -73,6 +73,7 @@ internal static class Planner
             }
         }
 
+        var propagated = new HashSet<ExecutableTarget>();
         bool changed;
         do
         {
@@ -85,9 +86,11 @@ internal static class Planner
                 var triggeredByRunning = target.TriggeredBy.Any(trigger => plan.Contains(trigger) && !plan.IsSkipped(trigger));
                 if (dependents.Count == 0 || triggeredByRunning)
                     continue;
-                if (dependents.All(dependent => plan.IsSkipped(dependent) && dependent.Definition.SkippedDependencyBehavior == DependencyBehavior.Skip))
+                if (dependents.All(dependent => plan.IsSkipped(dependent) && (dependent.Definition.SkippedDependencyBehavior == DependencyBehavior.Skip || propagated.Contains(dependent))))
                 {
                     plan.Skip(target, $"only needed by skipped {string.Join(", ", dependents.Select(d => d.Name))}");
+                    // Skipped on behalf of a WhenSkipped(Skip) target, so its own dependencies follow it.
+                    propagated.Add(target);
                     changed = true;
                 }
             }
