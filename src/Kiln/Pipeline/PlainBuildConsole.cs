@@ -96,10 +96,10 @@ public sealed class PlainBuildConsole(TextWriter writer, PlainConsoleOptions? op
     private sealed class Progress(PlainBuildConsole console, string build, IRedactor redactor) : IProgressSink
     {
         public IProgressTask Start(string description, long? total = null) =>
-            new Task(console, build, redactor.Redact(description), total);
+            new WorkTask(console, build, redactor.Redact(description), total);
     }
 
-    private sealed class Task : IProgressTask
+    private sealed class WorkTask : IProgressTask
     {
         private readonly PlainBuildConsole _console;
         private readonly string _build;
@@ -109,7 +109,7 @@ public sealed class PlainBuildConsole(TextWriter writer, PlainConsoleOptions? op
         private long _done;
         private long? _total;
 
-        public Task(PlainBuildConsole console, string build, string description, long? total)
+        public WorkTask(PlainBuildConsole console, string build, string description, long? total)
         {
             _console = console;
             _build = build;
