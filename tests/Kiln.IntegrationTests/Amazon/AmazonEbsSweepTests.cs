@@ -40,6 +40,35 @@ public sealed class AmazonEbsSweepTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_killed_build_on_a_disk_ledger_is_cleared_by_the_engine_sweep()
+    {
+        var directory = Directory.CreateTempSubdirectory("kiln-ledger-").FullName;
+        try
+        {
+            var ledger = new DiskLedger(directory, "killed-run");
+            var build = await KillAsync("CopyImage", ledger);
+            Assert.Contains(ledger.Open, r => r.Kind == Ec2ResourceKinds.Instance);
+            Assert.Contains(ledger.Open, r => r.Kind == Ec2ResourceKinds.Image);
+
+            // The process that wrote the ledger is gone: same pid, another start time.
+            var file = LedgerFile.Read(ledger.FilePath);
+            (file with { Owner = file.Owner with { StartTicks = file.Owner.StartTicks + 1 } }).WriteAtomically(ledger.FilePath);
+            var log = new Kiln.Testing.TestLog();
+            var report = await new LedgerSweep(directory, PluginCatalog.Default.With(sweepers: Sweepers().Values).Sweepers, log)
+                .RunAsync(TestContext.Current.CancellationToken);
+
+            Assert.True(report.Complete, log.Text);
+            Assert.Equal(ledger.Open.Count, report.Cleaned.Count);
+            Assert.False(File.Exists(ledger.FilePath));
+            _bed.AssertNothingLeft(build, ledgerToo: false);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_default_catalog_has_a_sweeper_for_every_EC2_kind()
     {
         var sweepers = PluginCatalog.Default.Sweepers;
@@ -90,7 +119,7 @@ public sealed class AmazonEbsSweepTests : IAsyncLifetime
     }
 
     /// <summary>Runs a build until EC2 has answered <paramref name="action"/>, then stops it dead: no cleanup runs.</summary>
-    private async Task<Build> KillAsync(string action)
+    private async Task<Build> KillAsync(string action, ILedger? ledger = null)
     {
         using var kill = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         _bed.Fake.Inject(new FakeEc2Fault
@@ -99,7 +128,7 @@ public sealed class AmazonEbsSweepTests : IAsyncLifetime
             When = c => action != "DescribeInstances" || c["InstanceId.1"] is not null,
             CallbackAfter = _ => kill.Cancel(),
         });
-        var build = new Build(_bed.Config());
+        var build = new Build(_bed.Config(), ledger);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(build, kill.Token, cleanup: false));
         return build;
     }

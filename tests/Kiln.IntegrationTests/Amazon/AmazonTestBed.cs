@@ -120,9 +120,9 @@ internal sealed class AmazonTestBed : IAsyncDisposable
 
     internal sealed class Build
     {
-        public Build(AmazonEbsSourceConfig config)
+        public Build(AmazonEbsSourceConfig config, ILedger? ledger = null)
         {
-            Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: Ledger, log: Log);
+            Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: ledger ?? Ledger, log: Log);
             Pipeline = new AmazonEbsBuilder().CreatePipeline(Context);
         }
 

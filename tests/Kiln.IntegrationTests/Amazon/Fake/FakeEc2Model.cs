@@ -95,6 +95,7 @@ internal sealed class FakeInstance : FakeResource
     [
         ("instance-id", Id), ("client-token", ClientToken), ("instance-state-name", State.At(now)),
         ("image-id", ImageId), ("subnet-id", SubnetId), ("vpc-id", VpcId), ("key-name", KeyName),
+        .. SecurityGroupIds.Select(g => ("instance.group-id", (string?)g)),
     ];
 }
 
