@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kiln.Plugins;
@@ -15,7 +16,7 @@ public static class SchemaGenerator
     private const string Interpolation = "#/definitions/interpolation";
 
     public static string GenerateText(PluginCatalog? catalog = null) =>
-        Generate(catalog ?? PluginCatalog.Default).ToJsonString(new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+        Generate(catalog ?? PluginCatalog.Default).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).ReplaceLineEndings("\n") + "\n";
 
     public static JsonObject Generate(PluginCatalog catalog)
     {
