@@ -7,7 +7,7 @@ namespace Kiln.Provisioners;
 [Description("Runs shell scripts on the machine: `inline` commands, one `script` or several `scripts`. Each is uploaded to `remote_folder`, run with `execute_command`, and removed afterwards.")]
 public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig
 {
-    public const string DefaultExecuteCommand = "chmod +x {{ .Path }}; {{ .Vars }} {{ .Path }}";
+    public const string DefaultExecuteCommand = "chmod +x {path}; {vars} {path}";
 
     [Description("Commands run as one script, in order; the first that fails stops it (the script runs under `inline_shebang`).")]
     public IReadOnlyList<string> Inline { get; init; } = [];
@@ -21,7 +21,7 @@ public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig
     [Description("Environment variables for the scripts, on top of KILN_BUILD_NAME, KILN_IMAGE, KILN_SOURCE, KILN_SOURCE_TYPE, KILN_RUN_ID and KILN_OUTPUT. Values may be secrets: they are never logged.")]
     public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
 
-    [Description("How each script is run. `{{ .Path }}` is the uploaded script's path, `{{ .Vars }}` the environment as shell-quoted `NAME='value'` assignments (without `{{ .Vars }}`, the variables are exported before the command instead). Example: `sudo {{ .Vars }} sh {{ .Path }}`.")]
+    [Description("How each script is run. `{path}` is the uploaded script's path (shell-quoted), `{vars}` the environment as shell-quoted `NAME='value'` assignments; without `{vars}`, the variables are exported before the command instead. Example: `sudo {vars} sh {path}`. Packer's `{{ .Path }}` and `{{ .Vars }}` work too, written `{{ \"{{\" }} .Path }}` since a definition interpolates `{{ }}` itself.")]
     public string ExecuteCommand { get; init; } = DefaultExecuteCommand;
 
     [Description("Run each script through `sudo -n` when the SSH user is not root (needs passwordless sudo).")]
@@ -51,7 +51,7 @@ public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig
         }
 
         if (!ShellTemplate.HasPath(ExecuteCommand))
-            yield return new ConfigProblem("execute_command", "must contain {{ .Path }}, where the script is", $"the default is `{DefaultExecuteCommand}`");
+            yield return new ConfigProblem("execute_command", "must contain {path}, where the script is", $"the default is `{DefaultExecuteCommand}`");
 
         foreach (var name in Env.Keys.Where(n => !ShellQuote.IsValidName(n)))
             yield return new ConfigProblem($"env.{name}", $"'{name}' is not a valid environment variable name", "use letters, digits and underscores, not starting with a digit");

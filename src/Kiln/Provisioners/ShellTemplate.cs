@@ -3,7 +3,11 @@ using Kiln.Communicators;
 
 namespace Kiln.Provisioners;
 
-/// <summary>Packer's <c>execute_command</c> template: <c>{{ .Path }}</c> and <c>{{ .Vars }}</c>, spaces inside the braces optional.</summary>
+/// <summary>
+/// The <c>execute_command</c> template: <c>{path}</c> and <c>{vars}</c> (the style of Kiln's other path templates,
+/// and clear of the definitions' own <c>{{ }}</c> interpolation). Packer's <c>{{ .Path }}</c> and <c>{{ .Vars }}</c>
+/// are read too, for commands that reach Kiln with them (written as <c>{{ "{{" }} .Path }}</c> in a definition).
+/// </summary>
 internal static partial class ShellTemplate
 {
     public static bool HasPath(string template) => PathPlaceholder().IsMatch(template);
@@ -26,9 +30,9 @@ internal static partial class ShellTemplate
     private static string Assignments(IReadOnlyDictionary<string, string> environment) =>
         string.Join(' ', environment.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + "=" + ShellQuote.Quote(e.Value)));
 
-    [GeneratedRegex(@"\{\{\s*\.Path\s*\}\}")]
+    [GeneratedRegex(@"\{path\}|\{\{\s*\.Path\s*\}\}")]
     private static partial Regex PathPlaceholder();
 
-    [GeneratedRegex(@"\{\{\s*\.Vars\s*\}\}")]
+    [GeneratedRegex(@"\{vars\}|\{\{\s*\.Vars\s*\}\}")]
     private static partial Regex VarsPlaceholder();
 }

@@ -30,7 +30,7 @@ public sealed class ShellProvisionerTests : ProvisionerHarness
     public async Task Secret_environment_values_arrive_intact_through_exports_and_through_Vars_and_never_reach_the_log()
     {
         const string secret = "p@ss 'w\"o$rd`\nline two";
-        foreach (var template in new[] { ShellConfig.DefaultExecuteCommand, "chmod +x {{ .Path }}; {{.Path}}", "sh -c 'true'; env {{ .Vars }} sh {{ .Path }}" })
+        foreach (var template in new[] { ShellConfig.DefaultExecuteCommand, "chmod +x {path}; {path}", "sudo -n {{ .Vars }} sh {{.Path}}" })
         {
             var target = Path.Combine(Remote, "secret-" + Guid.NewGuid().ToString("N"));
 
