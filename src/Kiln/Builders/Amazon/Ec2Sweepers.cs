@@ -71,6 +71,23 @@ public sealed class Ec2SecurityGroupSweeper(Ec2SweepOptions? options) : Ec2Sweep
             }
         }
 
+        // A sweep may reach the group before the instance that uses it (ledgers are swept in the order they were
+        // written): that instance is the same dead run's, so it goes first, or the delete could never succeed.
+        if (ec2.RunId.Length > 0)
+        {
+            var users = await ec2.CallAsync("DescribeInstances", (c, t) => c.DescribeInstancesAsync(new()
+            {
+                Filters =
+                [
+                    new("instance.group-id", [id]),
+                    new($"tag:{Ec2ResourceKinds.RunTag}", [ec2.RunId]),
+                    new("instance-state-name", ["pending", "running", "stopping", "stopped", "shutting-down"]),
+                ],
+            }, t), cancellationToken);
+            var instances = (users.Reservations ?? []).SelectMany(r => r.Instances ?? []).Select(i => i.InstanceId).ToList();
+            await Ec2Cleanup.TerminateInstancesAsync(ec2, ec2.Region, instances, Options.InstanceTerminated, cancellationToken);
+        }
+
         await Ec2Cleanup.DeleteSecurityGroupAsync(ec2, ec2.Region, id, Options.SecurityGroupDelete, Options.PollInterval, cancellationToken);
     }
 }

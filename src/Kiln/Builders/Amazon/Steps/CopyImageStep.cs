@@ -98,6 +98,12 @@ public sealed class CopyImageStep : IStep<AmazonEbsState>
             Description = config.AmiDescription,
             Encrypted = config.EncryptBoot ? true : null,
             ClientToken = $"{context.RunId}-{region}",
+            // Tagged at creation, so a copy whose answer is lost is still found by its run tag.
+            TagSpecifications =
+            [
+                ec2.TagSpecification(ResourceType.Image, ec2.Tags(config.Tags)),
+                ec2.TagSpecification(ResourceType.Snapshot, ec2.Tags(config.SnapshotTags)),
+            ],
         }, t), cancellationToken);
         await entry.UpdateAsync(ec2.Resource(Ec2ResourceKinds.Image, copied.ImageId, location, (Ec2ResourceKinds.NameKey, config.AmiName)), cancellationToken);
         lock (_gate)
@@ -118,11 +124,6 @@ public sealed class CopyImageStep : IStep<AmazonEbsState>
             state.Snapshots[region] = snapshots;
         }
 
-        await ec2.CallAsync(region, "CreateTags", (c, t) => c.CreateTagsAsync(new CreateTagsRequest { Resources = [copied.ImageId], Tags = ec2.Tags(config.Tags) }, t), cancellationToken);
-        if (snapshots.Count > 0)
-        {
-            await ec2.CallAsync(region, "CreateTags", (c, t) => c.CreateTagsAsync(new CreateTagsRequest { Resources = [.. snapshots], Tags = ec2.Tags(config.SnapshotTags) }, t), cancellationToken);
-        }
     }
 
     private static async Task ShareAsync(AmazonEbsState state, CancellationToken cancellationToken)
