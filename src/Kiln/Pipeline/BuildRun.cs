@@ -86,8 +86,10 @@ internal sealed class BuildRun(
             Interaction = options.Interaction,
             Redactor = options.Redactor,
             OnError = options.OnError,
+            ManifestPath = options.ManifestPath ?? Path.Combine(options.OutputDirectory, "manifest.json"),
         };
         _pipeline = builder.CreatePipeline(context);
+        _pipeline.State.Fingerprint = build.Image.Fingerprints.GetValueOrDefault(build.Source);
         foreach (var stage in options.SkippedStages)
         {
             _pipeline.SkipStage(stage);

@@ -11,7 +11,7 @@ public sealed class ManifestPublisher : Publisher<ManifestConfig>
 {
     public override string Type => "manifest";
 
-    public static string DefaultPath(BuildContext context) => Path.Combine(context.OutputDirectory, "manifest.json");
+    public static string DefaultPath(BuildContext context) => context.ManifestPath ?? Path.Combine(context.OutputDirectory, "manifest.json");
 
     protected override async Task<IReadOnlyList<Artifact>> PublishAsync(
         ManifestConfig config, BuildState state, IReadOnlyList<Artifact> inputs, CancellationToken cancellationToken)
