@@ -168,7 +168,8 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     /// <summary>What the log may show: the command, never the values of its environment.</summary>
     private static string Describe(RemoteCommand command)
     {
-        var text = command.Sudo ? "(sudo) " + command.CommandLine : command.CommandLine;
+        var shown = command.Display ?? command.CommandLine;
+        var text = command.Sudo ? "(sudo) " + shown : shown;
         return command.Environment.Count == 0
             ? text
             : $"{text} (environment: {string.Join(", ", command.Environment.Keys.Order(StringComparer.Ordinal))})";

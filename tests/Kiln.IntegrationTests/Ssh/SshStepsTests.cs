@@ -1,5 +1,6 @@
 using Kiln.Communicators;
 using Kiln.Diagnostics;
+using Kiln.Pipeline;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 
@@ -10,13 +11,14 @@ public sealed class SshStepsTests : IAsyncLifetime
 {
     private readonly CancellationToken _cancellation = TestContext.Current.CancellationToken;
     private readonly TestLog _log = new();
+    private readonly MemoryLedger _ledger = new();
     private Sshd _sshd = null!;
     private SshTestState _state = null!;
 
     public async ValueTask InitializeAsync()
     {
         _sshd = await Sshd.StartNewAsync(_cancellation);
-        _state = new SshTestState(TestBuild.Context(new SshTestSourceConfig(), log: _log));
+        _state = new SshTestState(TestBuild.Context(new SshTestSourceConfig(), log: _log, ledger: _ledger));
     }
 
     public async ValueTask DisposeAsync()
@@ -35,10 +37,13 @@ public sealed class SshStepsTests : IAsyncLifetime
         Assert.StartsWith(_state.Context.WorkDirectory, key.PrivateKeyPath, StringComparison.Ordinal);
         Assert.EndsWith($"kiln-{_state.Context.RunId}", key.PublicKey, StringComparison.Ordinal);
         Assert.True(File.Exists(key.PrivateKeyPath));
+        var recorded = Assert.Single(_ledger.Open);
+        Assert.Equal((DirectorySweeper.ResourceKind, key.Directory), (recorded.Kind, recorded.Id));
         await step.CleanupAsync(_state, _cancellation);
 
         Assert.Null(_state.BuildKey);
-        Assert.False(File.Exists(key.PrivateKeyPath));
+        Assert.False(Directory.Exists(key.Directory));
+        Assert.Empty(_ledger.Open);
     }
 
     [Fact]

@@ -15,13 +15,14 @@ internal sealed class CheckBuildKeyRemovedStep : IStep<QemuBuildState>
 
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
-        if (state.BuildPublicKey is null)
+        if (state.BuildKey is null)
         {
             return;
         }
 
         var communicator = state.Communicator ?? throw new KilnException("the verify machine has no SSH connection");
-        var material = CleanGuestStep.KeyMaterial(state.BuildPublicKey);
+        // The blob is base64 (letters, digits, + / =): safe inside single quotes.
+        var material = state.BuildKey.PublicKeyBlob;
         var output = new CollectedOutput();
         var result = await communicator.ExecuteAsync(
             new RemoteCommand($"grep -lF '{material}' /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys 2>/dev/null") { Sudo = true },
