@@ -45,7 +45,14 @@ public interface IKilnImages : IKilnBuild
     [Parameter("Where image definitions are (default: templates/).")]
     string Templates => this.Parameter<string>() ?? "templates";
 
-    /// <summary>The values the image targets run with; a build may override it to add its own variables.</summary>
+    /// <summary>
+    /// Values the build hands to its definitions, such as the folder Compile wrote (<c>app_dir</c>). They arrive as
+    /// <c>KILN_VAR_&lt;name&gt;</c>, so a definition that declares the variable gets them, one that does not is not
+    /// bothered, and <c>--var</c> still wins.
+    /// </summary>
+    IReadOnlyDictionary<string, string> ImageVariables => new Dictionary<string, string>();
+
+    /// <summary>The values the image targets run with.</summary>
     ImageBuildSettings ImageSettings => new()
     {
         Templates = Templates,
@@ -59,6 +66,7 @@ public interface IKilnImages : IKilnBuild
         Parallel = Parallel,
         Output = ImagesOutput,
         WorkingDirectory = Session.RootDirectory,
+        Environment = ImageEnvironment.With(ImageVariables),
         SkippedStages = new HashSet<Stage>(Enum.GetValues<Stage>().Where(stage => !Session.IsScheduled(stage + "Images"))),
     };
 
