@@ -87,7 +87,7 @@ public sealed class ImageBuildRun
                 Name = name,
                 DependsOn = image.DependsOn,
                 Sources = image.Sources,
-                Fingerprints = prints,
+                Fingerprint = (_, source) => prints.GetValueOrDefault(source.Name),
                 UpToDate = upToDate,
                 Resolve = (dependencies, _) => Task.FromResult(WithRunManifest(definitions.Resolve(name, new BuildScope
                 {

@@ -89,7 +89,7 @@ internal sealed class BuildRun(
             ManifestPath = options.ManifestPath ?? Path.Combine(options.OutputDirectory, "manifest.json"),
         };
         _pipeline = builder.CreatePipeline(context);
-        _pipeline.State.Fingerprint = build.Image.Fingerprints.GetValueOrDefault(build.Source);
+        _pipeline.State.Fingerprint = build.Image.Fingerprint?.Invoke(image, source);
         foreach (var stage in options.SkippedStages)
         {
             _pipeline.SkipStage(stage);

@@ -18,9 +18,9 @@ public sealed record PlannedImage
 
     public required Func<IReadOnlyDictionary<string, IReadOnlyList<BuildResult>>, CancellationToken, Task<ResolvedImage>> Resolve { get; init; }
 
-    /// <summary>The fingerprint of each source's inputs, recorded in its build state (and so in the manifest).</summary>
-    public IReadOnlyDictionary<string, string> Fingerprints { get; init; } = new Dictionary<string, string>();
-
     /// <summary>Sources the caller found up to date, with the artifacts of their last build; they are reported, not run.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Artifact>> UpToDate { get; init; } = new Dictionary<string, IReadOnlyList<Artifact>>();
+
+    /// <summary>The fingerprint of a source's inputs, computed by the caller once the image is resolved; kept in <see cref="BuildState.Fingerprint"/>.</summary>
+    public Func<ResolvedImage, ResolvedSource, string?>? Fingerprint { get; init; }
 }
