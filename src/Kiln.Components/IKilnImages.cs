@@ -40,7 +40,7 @@ public interface IKilnImages : IKilnBuild
     int Parallel => this.Parameter<int?>() ?? BuildSessionOptions.DefaultParallelism;
 
     [Parameter("Where images and the manifest go (default: output/images).")]
-    string ImagesOutput => this.Parameter<string>() ?? Path.Combine("output", "images");
+    string Output => this.Parameter<string>() ?? Path.Combine("output", "images");
 
     [Parameter("Where image definitions are (default: templates/).")]
     string Templates => this.Parameter<string>() ?? "templates";
@@ -64,7 +64,7 @@ public interface IKilnImages : IKilnBuild
         Force = Force,
         OnError = OnError,
         Parallel = Parallel,
-        Output = ImagesOutput,
+        Output = Output,
         WorkingDirectory = Session.RootDirectory,
         Environment = ImageEnvironment.With(ImageVariables),
         SkippedStages = new HashSet<Stage>(Enum.GetValues<Stage>().Where(stage => !Session.IsScheduled(stage + "Images"))),
@@ -149,7 +149,7 @@ public interface IKilnImages : IKilnBuild
         .Description("Deletes the images output folder (the base image cache is kept).")
         .Executes(() =>
         {
-            var output = Path.GetFullPath(ImagesOutput, Session.RootDirectory);
+            var output = Path.GetFullPath(Output, Session.RootDirectory);
             if (Directory.Exists(output))
             {
                 Directory.Delete(output, recursive: true);
