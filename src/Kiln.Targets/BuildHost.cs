@@ -85,12 +85,13 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
         }
     }
 
-    static Verbosity ReadVerbosity(CommandLine commandLine)
+    Verbosity ReadVerbosity(CommandLine commandLine)
     {
-        var option = commandLine.Find(BuiltInOptions.Verbosity);
-        return option is null
+        IReadOnlyList<string>? values = commandLine.Find(BuiltInOptions.Verbosity)?.Values
+            ?? (environment["KILN_VERBOSITY"] is { } fromEnvironment ? [fromEnvironment] : null);
+        return values is null
             ? Verbosity.Normal
-            : (Verbosity)ValueConverter.Convert(typeof(Verbosity), option.Values, "--verbosity", isSecret: false)!;
+            : (Verbosity)ValueConverter.Convert(typeof(Verbosity), values, "--verbosity", isSecret: false)!;
     }
 
     static List<ExecutableTarget> ResolveInvoked(CommandLine commandLine, TargetGraph graph, ExecutableTarget? fallback)

@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Reflection;
 
 namespace Kiln.Targets.Tests.Support;
 
@@ -10,7 +10,7 @@ internal static class Snapshot
 {
     public static void Match(string actual, string name)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(ThisFile()))!, "Snapshots");
+        var directory = Path.Combine(ProjectDirectory, "Snapshots");
         var path = Path.Combine(directory, name + ".txt");
         var normalized = actual.ReplaceLineEndings("\n").TrimEnd() + "\n";
         if (!File.Exists(path) || Environment.GetEnvironmentVariable("KILN_UPDATE_SNAPSHOTS") == "1")
@@ -24,5 +24,6 @@ internal static class Snapshot
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), normalized);
     }
 
-    static string ThisFile([CallerFilePath] string path = "") => path;
+    static string ProjectDirectory =>
+        typeof(Snapshot).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProjectDirectory").Value!;
 }
