@@ -342,7 +342,7 @@ public sealed class Interpolator
         Value result = call.Function switch
         {
             "timestamp" => Arity(call, args, 0, () => new TextValue(_scope.Timestamp.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture))),
-            "uuid" => Arity(call, args, 0, () => new TextValue(Guid.NewGuid().ToString())),
+            "uuid" => Arity(call, args, 0, () => new TextValue(_scope.NewUuid().ToString())),
             "lower" => Arity(call, args, 1, () => new TextValue(Text(call, args[0]).ToLowerInvariant())),
             "upper" => Arity(call, args, 1, () => new TextValue(Text(call, args[0]).ToUpperInvariant())),
             "trim" => Arity(call, args, 1, () => new TextValue(Text(call, args[0]).Trim())),

@@ -49,7 +49,7 @@ public sealed class SchemaTests
     [Fact]
     public async Task The_example_template_validates_against_the_schema_and_with_the_loader()
     {
-        var example = Path.Combine(RepositoryFiles.Templates, "example.kiln.yaml");
+        var example = Path.Combine(RepositoryFiles.Samples, "web.kiln.yaml");
         var schema = await JsonSchema.FromJsonAsync(SchemaGenerator.Generate(TestPlugins.Catalog).ToJsonString(), TestContext.Current.CancellationToken);
 
         var errors = schema.Validate(ToJson(example, File.ReadAllText(example)));
@@ -57,7 +57,7 @@ public sealed class SchemaTests
 
         Assert.Empty(errors);
         Assert.Empty(set.Validate());
-        Assert.Equal(["local", "aws"], set.Resolve("example", BuildScope.Symbolic).Sources.Select(s => s.Name));
+        Assert.Equal(["local", "aws"], set.Resolve("web", BuildScope.Symbolic).Sources.Select(s => s.Name));
     }
 
     [Fact]
