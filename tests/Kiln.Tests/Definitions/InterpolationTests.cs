@@ -187,4 +187,17 @@ public sealed class InterpolationTests : IDisposable
 
         Assert.Equal("Did you mean 'qcow2'?", DiagnosticAssert.Single(error.Diagnostics, "image 'base' has no output 'qcow3'", 4, 43).Hint);
     }
+
+    [Fact]
+    public void Hostile_nesting_is_an_error_not_a_stack_overflow()
+    {
+        var calls = string.Concat(Enumerable.Repeat("lower(", 5000)) + "\"x\"" + new string(')', 5000);
+        var locals = string.Concat(Enumerable.Range(0, 5000).Select(i => $"  l{i}: \"{{{{ local.l{i + 1} }}}}\"\n")) + "  l5000: end\n";
+        _fixture.Write("web.kiln.yaml", $"name: web\nlocals:\n{locals}sources:\n  local: {{ type: qemu, base: {{ image: '{{{{ {calls} }}}}' }}, disk_size: \"{{{{ local.l0 }}}}\" }}\n");
+
+        var problems = _fixture.Problems();
+
+        Assert.Contains(problems, p => p.Message.Contains($"nests more than {Kiln.Definitions.Interpolation.TemplateParser.MaxNesting} calls", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Message.Contains($"more than {Interpolator.MaxLocalDepth} levels deep", StringComparison.Ordinal));
+    }
 }
