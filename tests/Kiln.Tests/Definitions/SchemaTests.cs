@@ -68,6 +68,11 @@ public sealed class SchemaTests
         var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() });
 
         Assert.Empty(set.Validate());
+        var plan = set.Inspect("example").Render();
+        Assert.Contains("source local (qemu)", plan, StringComparison.Ordinal);
+        Assert.Contains("source aws (amazon-ebs)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-token", plan, StringComparison.Ordinal);
+        TestContext.Current.TestOutputHelper?.WriteLine(plan);
     }
 
     [Fact]
