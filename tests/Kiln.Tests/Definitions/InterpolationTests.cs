@@ -94,6 +94,18 @@ public sealed class InterpolationTests : IDisposable
     }
 
     [Fact]
+    public void Git_values_follow_a_worktree_pointer_to_loose_refs_in_the_common_directory()
+    {
+        var sha = new string('b', 40);
+        _fixture.Write("repo/.git/worktrees/wt/HEAD", "ref: refs/heads/defs\n");
+        _fixture.Write("repo/.git/worktrees/wt/commondir", "../..\n");
+        _fixture.Write("repo/.git/refs/heads/defs", sha + "\n");
+        _fixture.Write(".git", $"gitdir: {Path.Combine(_fixture.Directory, "repo/.git/worktrees/wt")}\n");
+
+        Assert.Equal($"{sha}@defs", Image("{{ git.sha }}@{{ git.branch }}"));
+    }
+
+    [Fact]
     public void A_single_expression_keeps_its_type_for_binding()
     {
         _fixture.Write("web.kiln.yaml", """
