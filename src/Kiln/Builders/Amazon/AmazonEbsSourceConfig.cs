@@ -139,7 +139,7 @@ public sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
 
         if (SshKeypairName is null != SshPrivateKeyFile is null)
         {
-            yield return new ConfigProblem(SshKeypairName is null ? "ssh_private_key_file" : "ssh_keypair_name",
+            yield return new ConfigProblem(SshKeypairName is null ? "ssh_keypair_name" : "ssh_private_key_file",
                 "ssh_keypair_name and ssh_private_key_file go together.",
                 "Give both to use an existing key pair, or neither for a temporary one.");
         }
