@@ -157,6 +157,53 @@ public sealed class AmazonEbsBuildTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Associate_public_ip_address_launches_through_a_network_interface_with_the_temporary_group()
+    {
+        var config = _bed.Config(amiRegions: []);
+        var build = _bed.NewBuild(new AmazonEbsSourceConfig
+        {
+            Region = config.Region, Endpoint = config.Endpoint, AmiName = config.AmiName, SourceAmi = config.SourceAmi, CheckIpUrl = config.CheckIpUrl,
+            SshHost = config.SshHost, SshPort = config.SshPort, SshUsername = config.SshUsername, Waits = config.Waits,
+            AssociatePublicIpAddress = true, ImdsV2 = false, EnaSupport = false,
+        });
+
+        await RunAsync(build, TestContext.Current.CancellationToken);
+
+        var run = Assert.Single(Fake.Calls, c => c.Action == "RunInstances");
+        var group = Assert.Single(Fake.Calls, c => c.Action == "CreateSecurityGroup");
+        Assert.Equal("true", run["NetworkInterface.1.AssociatePublicIpAddress"]);
+        Assert.Equal("0", run["NetworkInterface.1.DeviceIndex"]);
+        Assert.NotNull(run["NetworkInterface.1.SubnetId"]);
+        Assert.Null(run["SubnetId"]);
+        Assert.Null(run["SecurityGroupId.1"]);
+        Assert.Equal("optional", run["MetadataOptions.HttpTokens"]);
+        Assert.Equal(group["VpcId"], Assert.Single(Fake.All<FakeInstance>()).VpcId);
+        Assert.DoesNotContain(Fake.Calls, c => c.Action == "ModifyInstanceAttribute");
+        Assert.Empty(Fake.All<FakeSecurityGroup>());
+    }
+
+    [Fact]
+    public async Task A_cancellation_while_provisioning_leaves_nothing_behind()
+    {
+        var remote = Directory.CreateTempSubdirectory("kiln-amazon-remote-").FullName;
+        var started = Path.Combine(remote, "started");
+        var build = _bed.NewBuild(_bed.Config(), null, new ShellConfig { Inline = [$"touch {started}", "sleep 120"] });
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var running = RunAsync(build, cancel.Token);
+        while (!File.Exists(started) && !running.IsCompleted)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+
+        Directory.Delete(remote, recursive: true);
+        Assert.Contains(build.State.Timings, t => t.Step == "provision" && t.Outcome == Kiln.Pipeline.StepOutcome.Cancelled);
+        _bed.AssertNothingLeft(build);
+    }
+
+    [Fact]
     public async Task A_failing_provisioner_fails_the_build_and_leaves_nothing_behind()
     {
         var build = _bed.NewBuild(_bed.Config(), null, new ShellConfig { Inline = ["echo about to fail", "exit 3"] });
