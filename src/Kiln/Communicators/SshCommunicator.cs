@@ -29,6 +29,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private PrivateKeyFile? _key;
     private SshClient? _ssh;
     private SftpClient? _sftp;
+    private bool _disposed;
 
     public SshEndpoint Endpoint => endpoint;
 
@@ -148,6 +149,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     public ValueTask DisposeAsync()
     {
+        _disposed = true;
         CloseClients();
         _key?.Dispose();
         _key = null;
@@ -366,6 +368,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     private async Task<SshClient> SshAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _connectLock.WaitAsync(cancellationToken);
         try
         {
@@ -384,6 +387,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     private async Task<SftpClient> SftpAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _connectLock.WaitAsync(cancellationToken);
         try
         {

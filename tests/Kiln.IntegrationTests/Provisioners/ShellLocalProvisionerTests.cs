@@ -53,6 +53,25 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     }
 
     [Fact]
+    public async Task Cancelling_stops_the_command_and_its_children_and_releases_the_ledger()
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        Kiln.Provisioners.IProvisioner provisioner = new ShellLocalProvisioner();
+        var run = provisioner.RunAsync(new ShellLocalConfig { Inline = ["sleep 300 &", "echo $! > child.pid", "wait"] }, State, cancel.Token);
+        var pidFile = Path.Combine(DefinitionDirectory, "child.pid");
+        while (!File.Exists(pidFile) || (await File.ReadAllTextAsync(pidFile, Cancellation)).Trim().Length == 0)
+            await Task.Delay(100, Cancellation);
+        var child = int.Parse((await File.ReadAllTextAsync(pidFile, Cancellation)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(Ledger.Open, r => r.Kind == "process");
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        Assert.False(Directory.Exists($"/proc/{child}") && !File.ReadAllText($"/proc/{child}/stat").Contains(") Z ", StringComparison.Ordinal), $"sleep {child} survived");
+        Assert.DoesNotContain(Ledger.Open, r => r.Kind == "process");
+    }
+
+    [Fact]
     public async Task Runs_a_script_relative_to_the_definition()
     {
         await WriteDefinitionFileAsync("hooks/notify.sh", "echo \"notified $KILN_IMAGE\" > notified\n");

@@ -14,6 +14,7 @@ namespace Kiln.IntegrationTests.Qemu;
 /// Real builds on a bootstrapped Debian guest under TCG. Each boot costs half a minute or more, so one build covers
 /// provisioning from the mirror, every output format and the verify boot of the captured image.
 /// </summary>
+[Collection(QemuCollection.Name)]
 public sealed class QemuEndToEndTests
 {
     private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);

@@ -5,6 +5,7 @@ using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
 
+[Collection(QemuCollection.Name)]
 public sealed class QemuFailureTests
 {
     [Fact]

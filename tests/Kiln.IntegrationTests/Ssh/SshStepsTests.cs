@@ -67,6 +67,27 @@ public sealed class SshStepsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_second_connect_step_replaces_the_communicator_and_each_cleanup_closes_its_own()
+    {
+        using var key = await _sshd.AuthorizedKeyAsync(_cancellation);
+        _state.SshEndpoint = _sshd.Endpoint(key.PrivateKeyPath);
+        var build = new WaitForSshStep<SshTestState>();
+        var verify = new WaitForSshStep<SshTestState>();
+
+        await build.RunAsync(_state, _cancellation);
+        var first = _state.Communicator!;
+        await verify.RunAsync(_state, _cancellation);
+        var second = _state.Communicator!;
+        await verify.CleanupAsync(_state, _cancellation);
+        Assert.Null(_state.Communicator);
+        await build.CleanupAsync(_state, _cancellation);
+
+        Assert.NotSame(first, second);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.ExecuteAsync(new RemoteCommand("true"), new RecordingOutput(), _cancellation));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => second.ExecuteAsync(new RemoteCommand("true"), new RecordingOutput(), _cancellation));
+    }
+
+    [Fact]
     public async Task Wait_for_SSH_fails_with_a_clear_error_when_the_machine_never_answers()
     {
         await _sshd.StopAsync();
