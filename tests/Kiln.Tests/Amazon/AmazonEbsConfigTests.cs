@@ -68,13 +68,14 @@ public sealed class AmazonEbsConfigTests
             KmsKeyId = "alias/x",
             SshPort = 70000,
             Endpoint = "not a url",
+            CheckIpUrl = "ftp://example.com/ip",
             LaunchBlockDeviceMappings = [new BlockDeviceMappingConfig { DeviceName = "/dev/xvda", VolumeSize = 0 }],
         };
 
         var paths = config.Validate().Select(p => p.PropertyPath).ToList();
 
         Assert.Equal(
-            ["source_ami", "user_data", "ssh_private_key_file", "kms_key_id", "ami_name", "ssh_port", "endpoint", "launch_block_device_mappings[0].volume_size"],
+            ["source_ami", "user_data", "ssh_private_key_file", "kms_key_id", "ami_name", "ssh_port", "endpoint", "check_ip_url", "launch_block_device_mappings[0].volume_size"],
             paths);
         Assert.All(config.Validate().Where(p => p.PropertyPath is "source_ami" or "ssh_private_key_file"), p => Assert.False(string.IsNullOrEmpty(p.Hint)));
     }

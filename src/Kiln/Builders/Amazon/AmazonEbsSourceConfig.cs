@@ -177,6 +177,11 @@ public sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
             yield return new ConfigProblem("endpoint", $"'{Endpoint}' is not an absolute URL.", "For example https://ec2.eu-west-1.amazonaws.com.");
         }
 
+        if (!Uri.TryCreate(CheckIpUrl, UriKind.Absolute, out var checkIp) || checkIp.Scheme is not ("http" or "https"))
+        {
+            yield return new ConfigProblem("check_ip_url", $"'{CheckIpUrl}' is not an http(s) URL.", "Or set ssh_cidrs and it is never asked.");
+        }
+
         foreach (var (mapping, index) in LaunchBlockDeviceMappings.Select((m, i) => (m, i)))
         {
             if (mapping.VolumeSize is < 1)
