@@ -183,6 +183,30 @@ public sealed class AmazonEbsBuildTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_named_key_pair_is_used_as_given_and_never_deleted()
+    {
+        using var key = await _bed.Sshd.AuthorizedKeyAsync(TestContext.Current.CancellationToken);
+        Fake.AddKeyPair(Home, "ops-key", key.PublicKey);
+        var config = _bed.Config(amiRegions: []);
+        var remote = Directory.CreateTempSubdirectory("kiln-amazon-remote-").FullName;
+        var build = _bed.NewBuild(new AmazonEbsSourceConfig
+        {
+            Region = config.Region, Endpoint = config.Endpoint, AmiName = config.AmiName, SourceAmi = config.SourceAmi, CheckIpUrl = config.CheckIpUrl,
+            SshHost = config.SshHost, SshPort = config.SshPort, SshUsername = config.SshUsername, Waits = config.Waits,
+            SshKeypairName = "ops-key", SshPrivateKeyFile = key.PrivateKeyPath,
+        }, null, new ShellConfig { Inline = [$"touch {remote}/ok"] });
+
+        await RunAsync(build, TestContext.Current.CancellationToken);
+
+        Assert.True(File.Exists(Path.Combine(remote, "ok")));
+        Directory.Delete(remote, recursive: true);
+        Assert.Equal("ops-key", Assert.Single(Fake.Calls, c => c.Action == "RunInstances")["KeyName"]);
+        Assert.DoesNotContain(Fake.Calls, c => c.Action is "ImportKeyPair" or "DeleteKeyPair");
+        Assert.Equal("ops-key", Assert.Single(Fake.All<FakeKeyPair>()).Name);
+        Assert.Contains(key.PublicKeyBlob, await File.ReadAllTextAsync(_bed.Sshd.AuthorizedKeysFile, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cancellation_while_provisioning_leaves_nothing_behind()
     {
         var remote = Directory.CreateTempSubdirectory("kiln-amazon-remote-").FullName;

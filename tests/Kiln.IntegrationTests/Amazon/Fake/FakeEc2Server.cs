@@ -115,6 +115,15 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
         }
     }
 
+    /// <summary>A key pair the account already has, as a user names in ssh_keypair_name.</summary>
+    public void AddKeyPair(string region, string name, string publicKey)
+    {
+        lock (_gate)
+        {
+            Add(new FakeKeyPair { Id = NewId("key"), Region = region, Name = name, KeyType = "ed25519", PublicKey = publicKey, Fingerprint = "user" });
+        }
+    }
+
     /// <summary>A public, available source AMI with one snapshot, as a distribution would publish it.</summary>
     public string AddSourceImage(string region, string name, string owner = "136693071363", string creationDate = "2026-01-01T00:00:00.000Z")
     {
