@@ -29,6 +29,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private PrivateKeyFile? _key;
     private SshClient? _ssh;
     private SftpClient? _sftp;
+    private bool _disposed;
 
     public SshEndpoint Endpoint => endpoint;
 
@@ -148,6 +149,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     public ValueTask DisposeAsync()
     {
+        _disposed = true;
         CloseClients();
         _key?.Dispose();
         _key = null;
@@ -168,7 +170,8 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     /// <summary>What the log may show: the command, never the values of its environment.</summary>
     private static string Describe(RemoteCommand command)
     {
-        var text = command.Sudo ? "(sudo) " + command.CommandLine : command.CommandLine;
+        var shown = command.Display ?? command.CommandLine;
+        var text = command.Sudo ? "(sudo) " + shown : shown;
         return command.Environment.Count == 0
             ? text
             : $"{text} (environment: {string.Join(", ", command.Environment.Keys.Order(StringComparer.Ordinal))})";
@@ -365,6 +368,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     private async Task<SshClient> SshAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _connectLock.WaitAsync(cancellationToken);
         try
         {
@@ -383,6 +387,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     private async Task<SftpClient> SftpAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _connectLock.WaitAsync(cancellationToken);
         try
         {

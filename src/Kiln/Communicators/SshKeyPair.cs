@@ -39,14 +39,23 @@ public sealed class SshKeyPair : IDisposable
     /// <summary>As <c>ssh-keygen -l</c> prints it.</summary>
     public string Fingerprint { get; }
 
+    /// <summary>A fresh directory name for a key under <paramref name="parentDirectory"/>.</summary>
+    public static string NewDirectoryName(string parentDirectory) =>
+        Path.Combine(Path.GetFullPath(parentDirectory), "ssh-key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+
     /// <summary>
     /// Generates an ed25519 key pair in a new 0700 directory under <paramref name="parentDirectory"/>,
     /// falling back to ECDSA P-256 where ssh-keygen has no ed25519 (FIPS builds).
     /// </summary>
-    public static async Task<SshKeyPair> CreateAsync(string parentDirectory, string comment, CancellationToken cancellationToken)
+    public static Task<SshKeyPair> CreateAsync(string parentDirectory, string comment, CancellationToken cancellationToken) =>
+        CreateInAsync(NewDirectoryName(parentDirectory), comment, cancellationToken);
+
+    /// <summary>As <see cref="CreateAsync"/>, in exactly <paramref name="directory"/>, which must not exist yet.</summary>
+    public static async Task<SshKeyPair> CreateInAsync(string directory, string comment, CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(parentDirectory);
-        var directory = Path.Combine(parentDirectory, "ssh-key-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+        if (System.IO.Directory.Exists(directory))
+            throw new IOException($"'{directory}' exists already; a key directory must be new so no one else can have opened it.");
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
         UnixModes.CreateDirectory(directory, UnixModes.OwnerOnlyDirectory);
         try
         {

@@ -3,11 +3,14 @@ using Kiln.Pipeline;
 namespace Kiln.Communicators;
 
 /// <summary>
-/// Waits until the machine answers SSH and makes the connection the build's communicator. Cleanup closes it.
+/// Waits until the machine answers SSH and makes the connection the build's communicator. Cleanup closes the
+/// connection this step opened (a build may connect twice, to the build machine and then to a verify machine).
 /// </summary>
 public sealed class WaitForSshStep<TState> : IStep<TState>
     where TState : BuildState, ISshTarget
 {
+    private SshCommunicator? _communicator;
+
     public string Name => "wait for SSH";
 
     public Stage Stage => Stage.Boot;
@@ -28,15 +31,17 @@ public sealed class WaitForSshStep<TState> : IStep<TState>
         }
 
         state.Context.Log.Info($"connected to {endpoint} (host key {communicator.HostKeyFingerprint})");
+        _communicator = communicator;
         state.Communicator = communicator;
     }
 
     public async Task CleanupAsync(TState state, CancellationToken cancellationToken)
     {
-        if (state.Communicator is SshCommunicator communicator)
-        {
+        if (_communicator is not { } communicator)
+            return;
+        _communicator = null;
+        if (ReferenceEquals(state.Communicator, communicator))
             state.Communicator = null;
-            await communicator.DisposeAsync();
-        }
+        await communicator.DisposeAsync();
     }
 }

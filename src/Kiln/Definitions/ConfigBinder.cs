@@ -11,9 +11,6 @@ namespace Kiln.Definitions;
 /// </summary>
 public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic> diagnostics)
 {
-    /// <summary>Keys the loader reads itself; a config never sees them.</summary>
-    private static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal) { "type" };
-
     // Values whose problem was reported elsewhere (a broken local used here) fail without a diagnostic of their own.
     private int _silentFailures;
 
@@ -35,11 +32,6 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         var instance = Activator.CreateInstance(type)!;
         foreach (var (key, node) in map.Entries)
         {
-            if (path.Length == 0 && Reserved.Contains(key.Value))
-            {
-                continue;
-            }
-
             var property = model.Find(key.Value);
             if (property is null)
             {

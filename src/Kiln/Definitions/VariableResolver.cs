@@ -12,6 +12,7 @@ namespace Kiln.Definitions;
 internal sealed class VariableResolver(VariableInputs inputs, IReadOnlyDictionary<string, string> environment, Action<string> registerSecret, List<KilnDiagnostic> diagnostics)
 {
     private readonly Dictionary<string, YamlMap?> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> _autoVarFiles = new(StringComparer.Ordinal);
 
     public Dictionary<string, Dictionary<string, Value>> Resolve(IReadOnlyList<ImageDefinition> definitions)
     {
@@ -236,10 +237,18 @@ internal sealed class VariableResolver(VariableInputs inputs, IReadOnlyDictionar
 
     private static string Describe(VariableType type) => type.ToString().ToLowerInvariant();
 
-    private static IEnumerable<string> AutoVarFiles(string directory) =>
-        Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory, "*" + VariableInputs.AutoVarsSuffix).Order(StringComparer.Ordinal)
-            : [];
+    private IReadOnlyList<string> AutoVarFiles(string directory)
+    {
+        if (!_autoVarFiles.TryGetValue(directory, out var files))
+        {
+            files = Directory.Exists(directory)
+                ? [.. Directory.EnumerateFiles(directory, "*" + VariableInputs.AutoVarsSuffix).Order(StringComparer.Ordinal)]
+                : [];
+            _autoVarFiles[directory] = files;
+        }
+
+        return files;
+    }
 
     private YamlMap? ReadFile(string path, IReadOnlySet<string> declared)
     {

@@ -88,6 +88,7 @@ internal sealed class BuildRun(
             OnError = options.OnError,
         };
         _pipeline = builder.CreatePipeline(context);
+        _pipeline.State.Fingerprint = build.Image.Fingerprint?.Invoke(image, source);
         foreach (var stage in options.SkippedStages)
         {
             _pipeline.SkipStage(stage);

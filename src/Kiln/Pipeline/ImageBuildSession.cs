@@ -82,6 +82,14 @@ public sealed class ImageBuildSession
 
         var results = await Task.WhenAll(tasks);
         _options.Console.Summary(results);
+        if (_options.OnError != OnErrorMode.Abort && _options.Ledger is DiskLedger { Open: { Count: > 0 } left })
+        {
+            // A step that forgot to release what it removed, or a cleanup that failed: say so rather than leak quietly.
+            _options.Console.SessionLine(_options.Redactor.Redact(
+                $"warning: {left.Count} temporary resource(s) are still recorded ({string.Join(", ", left.Select(r => $"{r.Kind} '{r.Id}'"))}); "
+                + $"run {_options.SweepCommand} after this run ends"));
+        }
+
         return results;
     }
 

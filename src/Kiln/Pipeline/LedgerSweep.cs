@@ -164,6 +164,26 @@ public sealed class SweepReport
     public List<string> RemovedTempFiles { get; } = [];
 
     public bool Complete => Kept.Count == 0 && Unreadable.Count == 0;
+
+    /// <summary>What a person needs to know after a sweep, one line each.</summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return Cleaned.Count == 0 ? "nothing to sweep" : $"swept {Cleaned.Count} resource(s) left by dead runs";
+        foreach (var kept in Kept)
+        {
+            yield return $"kept {kept.Resource.Kind} '{kept.Resource.Id}' (run {kept.RunId}): {kept.Problem}";
+        }
+
+        foreach (var problem in Unreadable)
+        {
+            yield return $"unreadable ledger {problem.Path}: {problem.Problem}";
+        }
+
+        if (LiveRuns.Count > 0)
+        {
+            yield return $"left alone: {LiveRuns.Count} run(s) still in progress ({string.Join(", ", LiveRuns)})";
+        }
+    }
 }
 
 public sealed record SweptResource(string RunId, LedgerResource Resource, string? Problem = null);

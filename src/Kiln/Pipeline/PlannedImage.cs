@@ -20,4 +20,7 @@ public sealed record PlannedImage
 
     /// <summary>Sources the caller found up to date, with the artifacts of their last build; they are reported, not run.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<Artifact>> UpToDate { get; init; } = new Dictionary<string, IReadOnlyList<Artifact>>();
+
+    /// <summary>The fingerprint of a source's inputs, computed by the caller once the image is resolved; kept in <see cref="BuildState.Fingerprint"/>.</summary>
+    public Func<ResolvedImage, ResolvedSource, string?>? Fingerprint { get; init; }
 }

@@ -38,7 +38,7 @@ internal sealed class ProvisionerInvoker(PluginCatalog catalog, RetryPolicy retr
         {
             throw;
         }
-        catch (KilnException ex) when (ex.Message.StartsWith(label, StringComparison.Ordinal))
+        catch (ProvisionerTimeoutException)
         {
             throw;
         }
@@ -66,10 +66,13 @@ internal sealed class ProvisionerInvoker(PluginCatalog catalog, RetryPolicy retr
         catch (OperationCanceledException) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // A timeout is a failure of this attempt, not a cancellation of the build: it may be retried.
-            throw new KilnException($"{label} timed out after {Durations.Format(timeout)}", "raise its timeout: or make the work faster");
+            throw new ProvisionerTimeoutException($"{label} timed out after {Durations.Format(timeout)}", "raise its timeout: or make the work faster");
         }
     }
 
     public static string Describe(ResolvedPlugin<ProvisionerConfig> entry, string section) =>
         entry.Location is null ? $"{section} '{entry.Type}'" : $"{section} '{entry.Type}' ({entry.Location})";
 }
+
+/// <summary>An attempt that ran out of its <c>timeout:</c>; its message already names the entry.</summary>
+internal sealed class ProvisionerTimeoutException(string message, string hint) : KilnException(message, hint);

@@ -6,7 +6,7 @@ namespace Kiln.Publishers;
 [Description("Appends one entry per artifact to a Packer-compatible manifest (builds[], last_run_uuid), with Kiln's fingerprint, checksums, timings and checks under `kiln`.")]
 public sealed class ManifestConfig : PublisherConfig, IValidatableConfig
 {
-    [Description("Path of the manifest. Default: manifest.json in the output directory, shared by every build of the run.")]
+    [Description("Path of the manifest. Default: manifest.json at the root of the output directory, shared by every build of the run.")]
     public string? Output { get; init; }
 
     [Description("Free-form values copied into each entry's custom_data.")]

@@ -4,19 +4,17 @@ namespace Kiln.Publishers;
 
 /// <summary>
 /// Writes a file so that it appears whole or not at all: the bytes go to a hidden sibling first, recorded in the
-/// ledger so a crashed run's leftovers can be swept, then a rename puts them in place.
+/// ledger (kind "file") so a crashed run's leftovers can be swept, then a rename puts them in place.
 /// </summary>
 internal static class PartialFile
 {
-    public const string LedgerKind = "partial-file";
-
     public static async Task WriteAsync(
         string path, ILedger ledger, Func<FileStream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
-        var entry = await ledger.RecordAsync(new LedgerResource(LedgerKind, temporary), cancellationToken);
+        var entry = await ledger.RecordAsync(new LedgerResource(FileSweeper.ResourceKind, temporary), cancellationToken);
         try
         {
             await using (var stream = new FileStream(

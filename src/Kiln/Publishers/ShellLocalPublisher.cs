@@ -93,24 +93,17 @@ public sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
             start.Environment[key] = value;
         }
 
-        var entry = await context.Ledger.RecordAsync(
-            new LedgerResource(LocalProcessSweeper.LedgerKind, $"shell-local:{context.BuildName}"), cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (config.Timeout is { } limit)
+        {
+            timeout.CancelAfter(limit);
+        }
+
+        context.Log.Info($"shell-local: running for artifact {artifact.Id}");
+        int exitCode;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (config.Timeout is { } limit)
-            {
-                timeout.CancelAfter(limit);
-            }
-
-            context.Log.Info($"shell-local: running for artifact {artifact.Id}");
-            var exitCode = await RunProcessAsync(start, context, entry, timeout.Token, cancellationToken);
-            if (!config.ValidExitCodes.Contains(exitCode))
-            {
-                throw new KilnException(
-                    context.Redactor.Redact($"shell-local: the command exited with code {exitCode}"),
-                    $"its output is in the log above; valid_exit_codes accepts {string.Join(", ", config.ValidExitCodes)}");
-            }
+            exitCode = await RunProcessAsync(start, context, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -120,34 +113,26 @@ public sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
         {
             throw new KilnException($"shell-local: could not start {config.Shell}: {ex.Message}", "set `shell` to an installed shell");
         }
-        finally
+
+        if (!config.ValidExitCodes.Contains(exitCode))
         {
-            await entry.ReleaseAsync(CancellationToken.None);
+            throw new KilnException(
+                context.Redactor.Redact($"shell-local: the command exited with code {exitCode}"),
+                $"its output is in the log above; valid_exit_codes accepts {string.Join(", ", config.ValidExitCodes)}");
         }
     }
 
-    private static async Task<int> RunProcessAsync(
-        ProcessStartInfo start, BuildContext context, ILedgerEntry entry, CancellationToken stop, CancellationToken cancellationToken)
+    /// <summary>The process goes through the ledger; leaving this method by any path stops it and everything it started.</summary>
+    private static async Task<int> RunProcessAsync(ProcessStartInfo start, BuildContext context, CancellationToken cancellationToken)
     {
-        using var process = Process.Start(start)!;
-        try
-        {
-            await entry.UpdateAsync(LocalProcessSweeper.Describe(entry.Resource, process), cancellationToken);
-            process.StandardInput.Close();
-            var stdout = PumpAsync(process.StandardOutput, line => context.Log.Output(line));
-            var stderr = PumpAsync(process.StandardError, line => context.Log.Output(line, isError: true));
-            await process.WaitForExitAsync(stop);
-            await Task.WhenAll(stdout, stderr);
-            return process.ExitCode;
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
-        }
+        await using var running = await LedgeredProcess.StartAsync(context.Ledger, start, cancellationToken);
+        var process = running.Process;
+        process.StandardInput.Close();
+        var stdout = PumpAsync(process.StandardOutput, line => context.Log.Output(line));
+        var stderr = PumpAsync(process.StandardError, line => context.Log.Output(line, isError: true));
+        await process.WaitForExitAsync(cancellationToken);
+        await Task.WhenAll(stdout, stderr);
+        return process.ExitCode;
     }
 
     private static async Task PumpAsync(StreamReader reader, Action<string> write)

@@ -9,7 +9,7 @@ namespace Kiln.Secrets;
 /// <summary>
 /// Masks every registered secret in every shape it takes on the way out: as is, each line of a multi-line
 /// value, quoted for a shell, JSON-escaped, URL-encoded and base64 (also inside a longer base64 text).
-/// Thread-safe: <see cref="Redact"/> reads an immutable snapshot; <see cref="Add"/> swaps in a new one.
+/// Thread-safe: <see cref="Redact"/> reads an immutable snapshot; <see cref="Add"/> invalidates it.
 /// Matching uses <see cref="SearchValues{T}"/> over all shapes at once, so a line costs one scan.
 /// </summary>
 public sealed class Redactor(Action<string>? warn = null) : IRedactor
@@ -21,7 +21,8 @@ public sealed class Redactor(Action<string>? warn = null) : IRedactor
 
     private readonly Lock _gate = new();
     private readonly HashSet<string> _secrets = new(StringComparer.Ordinal);
-    private volatile Snapshot _snapshot = Snapshot.Empty;
+    private readonly HashSet<string> _patterns = new(StringComparer.Ordinal);
+    private volatile Snapshot? _snapshot = Snapshot.Empty;
 
     public void Add(string secret)
     {
@@ -43,22 +44,19 @@ public sealed class Redactor(Action<string>? warn = null) : IRedactor
                 return;
             }
 
-            var patterns = new HashSet<string>(_snapshot.Patterns, StringComparer.Ordinal);
-            foreach (var shape in Shapes(secret))
+            foreach (var shape in Shapes(secret).Where(s => s.Length >= MinimumLength))
             {
-                if (shape.Length >= MinimumLength)
-                {
-                    patterns.Add(shape);
-                }
+                _patterns.Add(shape);
             }
 
-            _snapshot = new Snapshot([.. patterns.OrderByDescending(p => p.Length).ThenBy(p => p, StringComparer.Ordinal)]);
+            // The matcher is rebuilt on the next Redact, so many Adds in a row cost one build.
+            _snapshot = null;
         }
     }
 
     public string Redact(string text)
     {
-        var snapshot = _snapshot;
+        var snapshot = _snapshot ?? Rebuild();
         if (snapshot.Patterns.Length == 0 || string.IsNullOrEmpty(text))
         {
             return text;
@@ -84,6 +82,14 @@ public sealed class Redactor(Action<string>? warn = null) : IRedactor
         }
 
         return result.Append(span[position..]).ToString();
+    }
+
+    private Snapshot Rebuild()
+    {
+        lock (_gate)
+        {
+            return _snapshot ??= new Snapshot([.. _patterns.OrderByDescending(p => p.Length).ThenBy(p => p, StringComparer.Ordinal)]);
+        }
     }
 
     /// <summary>Every form in which <paramref name="secret"/> may appear in text Kiln writes.</summary>
@@ -146,11 +152,6 @@ public sealed class Redactor(Action<string>? warn = null) : IRedactor
             }
 
             var core = encoded[skip..^drop];
-            if (drop == 0)
-            {
-                core = encoded[skip..];
-            }
-
             yield return core;
             yield return core.Replace('+', '-').Replace('/', '_');
         }

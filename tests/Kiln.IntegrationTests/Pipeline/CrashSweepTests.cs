@@ -18,7 +18,18 @@ public sealed class CrashSweepTests : IDisposable
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public void Dispose() => _root.Delete(recursive: true);
+    private readonly List<ProcessIdentity> _started = [];
+
+    public void Dispose()
+    {
+        // Only matters when an assertion failed half-way: never leave the sleepers behind.
+        foreach (var process in _started.Where(p => p.IsAlive))
+        {
+            ProcessTree.StopAsync(process, TimeSpan.FromSeconds(1), CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        _root.Delete(recursive: true);
+    }
 
     [Fact]
     public async Task A_build_killed_with_sigkill_leaves_nothing_after_a_sweep_and_a_live_build_is_never_swept()
@@ -27,6 +38,7 @@ public sealed class CrashSweepTests : IDisposable
         var (scratch, sleeperPid) = await WaitUntilReadyAsync(host);
         var sleeper = ProcessIdentity.Of(sleeperPid) ?? throw new InvalidOperationException("the sleeper is not running");
         var tree = ProcessTree.Collect(sleeper);
+        _started.AddRange(tree);
         Assert.Equal(2, tree.Count); // sleep 601 and the sleep 600 it started
         var work = Assert.Single(Directory.GetDirectories(Path.Combine(_root.FullName, "work"), "*", SearchOption.AllDirectories), d => d.EndsWith("victim.local", StringComparison.Ordinal));
 
@@ -54,6 +66,7 @@ public sealed class CrashSweepTests : IDisposable
         var report = await new LedgerSweep(LedgerDirectory, log).RunAsync(Token);
 
         Assert.True(report.Complete, log.Text);
+        Assert.Equal("swept 3 resource(s) left by dead runs", Assert.Single(report.Describe()));
         Assert.Equal(["directory", "directory", "process"], report.Cleaned.Select(c => c.Resource.Kind).Order());
         Assert.False(Directory.Exists(scratch));
         Assert.False(Directory.Exists(work));

@@ -22,11 +22,14 @@ internal sealed class PublishTestBuild : IDisposable
         Directory.CreateDirectory(work);
         State = new PublishTestState(TestBuild.Context(
             new PublishTestSource(), type: "qemu", image: image, source: source,
-            workDirectory: work, outputDirectory: Path.Combine(Root, "output"), log: Log));
+            workDirectory: work, outputDirectory: Path.Combine(Root, "output", image, source), log: Log));
         Directory.CreateDirectory(State.Context.OutputDirectory);
     }
 
     public string Root { get; }
+
+    /// <summary>Where the manifest publisher writes by default: the output root, above &lt;image&gt;/&lt;source&gt;.</summary>
+    public string Manifest => Path.Combine(Root, "output", "manifest.json");
 
     public TestLog Log { get; }
 

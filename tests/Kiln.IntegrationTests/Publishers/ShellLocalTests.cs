@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
 using Kiln.Publishers;
 using Kiln.Testing;
 
@@ -107,23 +105,6 @@ public sealed class ShellLocalTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         await AssertGoneAsync(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    [Fact]
-    public async Task The_sweeper_kills_a_left_over_process_but_not_a_recycled_pid()
-    {
-        using var sleeper = Process.Start("sleep", "300");
-        var recorded = LocalProcessSweeper.Describe(new LedgerResource(LocalProcessSweeper.LedgerKind, "shell-local:x"), sleeper);
-        var sweeper = new LocalProcessSweeper();
-
-        var stale = recorded with { Data = new Dictionary<string, string>(recorded.Data) { ["started"] = DateTime.UtcNow.AddHours(-1).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-        await sweeper.SweepAsync(stale, Token);
-        Assert.False(sleeper.HasExited);
-
-        await sweeper.SweepAsync(recorded, Token);
-        await sleeper.WaitForExitAsync(Token);
-        await sweeper.SweepAsync(recorded, Token);
-        await sweeper.SweepAsync(new LedgerResource(LocalProcessSweeper.LedgerKind, "never-started"), Token);
     }
 
     private static async Task AssertGoneAsync(int pid)

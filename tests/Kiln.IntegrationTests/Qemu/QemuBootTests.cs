@@ -4,6 +4,7 @@ using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
 
+[Collection(QemuCollection.Name)]
 public sealed class QemuBootTests
 {
     [Fact]

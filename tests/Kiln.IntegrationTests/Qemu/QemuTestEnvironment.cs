@@ -13,7 +13,7 @@ internal static class QemuTestEnvironment
 
     public static QemuBuilder Builder() => new(CacheDirectory);
 
-    /// <summary>TCG always: the tests must not depend on whether KVM works on the CI host.</summary>
+    /// <summary>TCG always: the tests must not depend on whether KVM works on the CI host. Timeouts only stop hangs: a busy 2-core host is slow.</summary>
     public static QemuSourceConfig Config(
         IReadOnlyList<DiskFormat>? formats = null,
         bool verify = true,
@@ -27,9 +27,9 @@ internal static class QemuTestEnvironment
             Memory = 1024,
             Accelerator = QemuAccelerator.Tcg,
             Formats = formats ?? [DiskFormat.Qcow2],
-            BootTimeout = bootTimeout ?? TimeSpan.FromMinutes(6),
-            SshTimeout = sshTimeout ?? TimeSpan.FromMinutes(3),
-            ShutdownTimeout = TimeSpan.FromMinutes(3),
+            BootTimeout = bootTimeout ?? TimeSpan.FromMinutes(20),
+            SshTimeout = sshTimeout ?? TimeSpan.FromMinutes(10),
+            ShutdownTimeout = TimeSpan.FromMinutes(10),
             Verify = new QemuVerifyConfig { Enabled = verify },
         };
 

@@ -122,6 +122,25 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Large_transfers_report_progress_up_to_their_size_and_small_ones_stay_quiet()
+    {
+        var progress = new RecordingProgress();
+        await using var ssh = new SshCommunicator(_sshd.Endpoint(_key.PrivateKeyPath), _log, progress);
+        var large = new byte[5 * 1024 * 1024];
+        Random.Shared.NextBytes(large);
+
+        await ssh.UploadAsync(new MemoryStream(large), Path.Combine(_remote, "large"), _cancellation);
+        await ssh.DownloadAsync(Path.Combine(_remote, "large"), new MemoryStream(), _cancellation);
+        await ssh.UploadAsync(new MemoryStream(new byte[100]), Path.Combine(_remote, "small"), _cancellation);
+
+        Assert.Equal(2, progress.Tasks.Count);
+        Assert.All(progress.Tasks, t => Assert.Equal((large.Length, (long?)large.Length), (t.Advanced, t.Total)));
+        Assert.All(progress.Tasks, t => Assert.True(t.Disposed));
+        Assert.StartsWith("upload ", progress.Tasks[0].Description, StringComparison.Ordinal);
+        Assert.StartsWith("download ", progress.Tasks[1].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Uploads_and_downloads_a_directory_tree_with_modes_empty_directories_and_links()
     {
         await using var ssh = Communicator();
@@ -285,6 +304,36 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
         var ssh = Communicator();
 
         Assert.Equal(new ConnectionInfo("127.0.0.1", _sshd.Port, _sshd.Username, _key.PrivateKeyPath), ssh.Connection);
+    }
+}
+
+internal sealed class RecordingProgress : Kiln.Pipeline.IProgressSink
+{
+    public List<Task> Tasks { get; } = [];
+
+    public Kiln.Pipeline.IProgressTask Start(string description, long? total = null)
+    {
+        var task = new Task(description, total);
+        lock (Tasks)
+            Tasks.Add(task);
+        return task;
+    }
+
+    internal sealed class Task(string description, long? total) : Kiln.Pipeline.IProgressTask
+    {
+        public string Description => description;
+
+        public long? Total { get; private set; } = total;
+
+        public long Advanced { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public void Advance(long amount) => Advanced += amount;
+
+        public void SetTotal(long value) => Total = value;
+
+        public void Dispose() => Disposed = true;
     }
 }
 

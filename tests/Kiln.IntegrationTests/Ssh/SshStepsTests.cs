@@ -1,5 +1,6 @@
 using Kiln.Communicators;
 using Kiln.Diagnostics;
+using Kiln.Pipeline;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 
@@ -10,13 +11,14 @@ public sealed class SshStepsTests : IAsyncLifetime
 {
     private readonly CancellationToken _cancellation = TestContext.Current.CancellationToken;
     private readonly TestLog _log = new();
+    private readonly MemoryLedger _ledger = new();
     private Sshd _sshd = null!;
     private SshTestState _state = null!;
 
     public async ValueTask InitializeAsync()
     {
         _sshd = await Sshd.StartNewAsync(_cancellation);
-        _state = new SshTestState(TestBuild.Context(new SshTestSourceConfig(), log: _log));
+        _state = new SshTestState(TestBuild.Context(new SshTestSourceConfig(), log: _log, ledger: _ledger));
     }
 
     public async ValueTask DisposeAsync()
@@ -35,10 +37,13 @@ public sealed class SshStepsTests : IAsyncLifetime
         Assert.StartsWith(_state.Context.WorkDirectory, key.PrivateKeyPath, StringComparison.Ordinal);
         Assert.EndsWith($"kiln-{_state.Context.RunId}", key.PublicKey, StringComparison.Ordinal);
         Assert.True(File.Exists(key.PrivateKeyPath));
+        var recorded = Assert.Single(_ledger.Open);
+        Assert.Equal((DirectorySweeper.ResourceKind, key.Directory), (recorded.Kind, recorded.Id));
         await step.CleanupAsync(_state, _cancellation);
 
         Assert.Null(_state.BuildKey);
-        Assert.False(File.Exists(key.PrivateKeyPath));
+        Assert.False(Directory.Exists(key.Directory));
+        Assert.Empty(_ledger.Open);
     }
 
     [Fact]
@@ -59,6 +64,27 @@ public sealed class SshStepsTests : IAsyncLifetime
         Assert.Null(_state.Communicator);
         Assert.Contains($"connected to {_sshd.Username}@127.0.0.1:{_sshd.Port}", _log.Text, StringComparison.Ordinal);
         _state.BuildKey.Dispose();
+    }
+
+    [Fact]
+    public async Task A_second_connect_step_replaces_the_communicator_and_each_cleanup_closes_its_own()
+    {
+        using var key = await _sshd.AuthorizedKeyAsync(_cancellation);
+        _state.SshEndpoint = _sshd.Endpoint(key.PrivateKeyPath);
+        var build = new WaitForSshStep<SshTestState>();
+        var verify = new WaitForSshStep<SshTestState>();
+
+        await build.RunAsync(_state, _cancellation);
+        var first = _state.Communicator!;
+        await verify.RunAsync(_state, _cancellation);
+        var second = _state.Communicator!;
+        await verify.CleanupAsync(_state, _cancellation);
+        Assert.Null(_state.Communicator);
+        await build.CleanupAsync(_state, _cancellation);
+
+        Assert.NotSame(first, second);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => first.ExecuteAsync(new RemoteCommand("true"), new RecordingOutput(), _cancellation));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => second.ExecuteAsync(new RemoteCommand("true"), new RecordingOutput(), _cancellation));
     }
 
     [Fact]

@@ -130,6 +130,9 @@ public sealed class DiskLedgerTests : IDisposable
         Assert.Contains("i-123", remaining, StringComparison.Ordinal);
         Assert.DoesNotContain("left-file", remaining, StringComparison.Ordinal);
         Assert.Contains(log.Lines, l => l.Contains("could not sweep failing 'f-1'", StringComparison.Ordinal));
+        Assert.Equal(
+            ["swept 1 resource(s) left by dead runs", "kept cloud-thing 'i-123' (run dead2): no sweeper for kind 'cloud-thing'", "kept failing 'f-1' (run dead2): the API said no"],
+            report.Describe());
     }
 
     [Fact]

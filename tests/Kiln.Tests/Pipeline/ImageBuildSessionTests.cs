@@ -354,6 +354,37 @@ public sealed class ImageBuildSessionTests : IDisposable
         Assert.Empty(_harness.Ledger.Open);
     }
 
+    [Fact]
+    public async Task The_callers_fingerprint_reaches_the_build_state()
+    {
+        string? seen = null;
+        var builder = new TestBuilder(_ => [new LambdaStep("look", Stage.Boot, (state, _) =>
+        {
+            seen = state.Fingerprint;
+            return Task.CompletedTask;
+        })]);
+        var image = SessionHarness.Image("a", ["s"]) with { Fingerprint = (i, s) => $"sha256:{i.Name}.{s.Name}" };
+
+        await new ImageBuildSession([image], _harness.Options(builder)).RunAsync(Token);
+
+        Assert.Equal("sha256:a.s", seen);
+    }
+
+    [Fact]
+    public async Task Resources_a_build_left_in_the_disk_ledger_are_reported_at_the_end()
+    {
+        var builder = new TestBuilder(_ => [new LambdaStep("leaky", Stage.Boot, async (state, ct) =>
+            await state.Context.Ledger.RecordAsync(new LedgerResource("file", "/tmp/forgotten"), ct))]);
+        var ledger = new DiskLedger(Path.Combine(_harness.Root, "ledger"), "run-1");
+
+        await new ImageBuildSession([SessionHarness.Image("a", ["s"])], _harness.Options(builder) with { Ledger = ledger }).RunAsync(Token);
+
+        Assert.Contains(
+            "warning: 1 temporary resource(s) are still recorded (file '/tmp/forgotten'); run ./build.sh SweepImages after this run ends",
+            _harness.Text, StringComparison.Ordinal);
+        Assert.True(File.Exists(ledger.FilePath));
+    }
+
     private static TestBuilder FailingAfterConnect(ConcurrentQueue<string> cleaned) => new(_ =>
     [
         new LambdaStep("connect", Stage.Boot, (state, _) =>

@@ -23,7 +23,7 @@ public sealed class ChecksumPublisherTests
         Assert.Equal(2, artifact.Files.Count);
         var sums = Path.Combine(Path.GetDirectoryName(build.Context.Image.FilePath)!, "sums");
         Assert.Equal(
-            $"{Hex(SHA256.HashData(File.ReadAllBytes(disk)))}  ../../output/disk.qcow2\n{Hex(SHA256.HashData(File.ReadAllBytes(kernel)))}  ../../output/boot/vmlinuz\n",
+            $"{Hex(SHA256.HashData(File.ReadAllBytes(disk)))}  ../../output/web/qemu/disk.qcow2\n{Hex(SHA256.HashData(File.ReadAllBytes(kernel)))}  ../../output/web/qemu/boot/vmlinuz\n",
             File.ReadAllText(Path.Combine(sums, "SUMS.sha256")));
         Assert.StartsWith(Hex(SHA512.HashData(File.ReadAllBytes(disk))) + "  ", File.ReadAllText(Path.Combine(sums, "SUMS.sha512")), StringComparison.Ordinal);
         Assert.Equal(Path.Combine(sums, "SUMS.sha256"), artifact.Outputs["sha256_file"]);

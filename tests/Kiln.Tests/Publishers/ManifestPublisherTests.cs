@@ -33,7 +33,7 @@ public sealed class ManifestPublisherTests
             new ManifestConfig { CustomData = new Dictionary<string, string> { ["team"] = "infra" } }, build.State, [input], Token);
 
         Assert.Same(input, Assert.Single(returned));
-        var path = Path.Combine(build.Context.OutputDirectory, "manifest.json");
+        var path = build.Manifest;
         var manifest = JsonSerializer.Deserialize<PackerManifest>(File.ReadAllBytes(path), PackerManifest.Options)!;
         var entry = Assert.Single(manifest.Builds);
         Assert.Equal(build.Context.RunId, manifest.LastRunUuid);
@@ -42,7 +42,7 @@ public sealed class ManifestPublisherTests
         Assert.InRange(entry.BuildTime, DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Assert.Equal("web-disk", entry.ArtifactId);
         Assert.Equal(build.Context.RunId, entry.PackerRunUuid);
-        Assert.Equal(new PackerFile("web/disk.qcow2", 4096), Assert.Single(entry.Files));
+        Assert.Equal(new PackerFile("web/qemu/web/disk.qcow2", 4096), Assert.Single(entry.Files));
         Assert.Equal(new Dictionary<string, string> { ["from_builder"] = "1", ["team"] = "infra" }, entry.CustomData);
 
         var kiln = JsonNode.Parse(File.ReadAllText(path))!["builds"]![0]!["kiln"]!;
@@ -101,7 +101,7 @@ public sealed class ManifestPublisherTests
     public async Task A_manifest_it_cannot_read_is_left_alone_with_a_clear_error()
     {
         using var build = new PublishTestBuild();
-        var path = Path.Combine(build.Context.OutputDirectory, "manifest.json");
+        var path = build.Manifest;
         File.WriteAllText(path, "{ \"builds\": [ ");
 
         var error = await Assert.ThrowsAsync<KilnException>(() =>
@@ -127,7 +127,7 @@ public sealed class ManifestPublisherTests
         await _publisher.PublishAsync(
             new ManifestConfig { CustomData = new Dictionary<string, string> { ["token"] = "hunter2-secret" } }, build.State, [input], Token);
 
-        var text = File.ReadAllText(Path.Combine(build.Context.OutputDirectory, "manifest.json"));
+        var text = File.ReadAllText(build.Manifest);
         Assert.DoesNotContain("hunter2-secret", text, StringComparison.Ordinal);
         Assert.Contains("\"failed\"", text, StringComparison.Ordinal);
     }
@@ -166,7 +166,7 @@ public sealed class ManifestPublisherTests
     public async Task A_lock_held_too_long_fails_with_a_hint_instead_of_hanging()
     {
         using var build = new PublishTestBuild();
-        var path = Path.Combine(build.Context.OutputDirectory, "manifest.json");
+        var path = build.Manifest;
         await using var held = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 
         var error = await Assert.ThrowsAsync<KilnException>(() => _publisher.PublishAsync(

@@ -27,7 +27,7 @@ public sealed class ManifestReaderTests : IDisposable
         Assert.Equal("fp-new", record.Fingerprint);
         Assert.Equal(["disk", "box"], record.Artifacts.Select(a => a.Id));
         var file = Assert.Single(record.Artifacts[0].Files);
-        Assert.Equal(Path.Combine(_root, "output", "web.qemu", "disk"), file.Path);
+        Assert.Equal(Path.Combine(_root, "output", "web", "qemu", "web.qemu", "disk"), file.Path);
         Assert.NotNull(file.Sha256);
         Assert.Equal(file.Path, record.Artifacts[0].Outputs["path"]);
         Assert.True(record.IsReusableFor("fp-new"));

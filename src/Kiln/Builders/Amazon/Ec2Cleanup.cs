@@ -2,6 +2,7 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace Kiln.Builders.Amazon;
 
@@ -65,7 +66,9 @@ public static class Ec2Cleanup
     /// </summary>
     public static async Task DeleteSecurityGroupAsync(Ec2Session ec2, string region, string groupId, TimeSpan timeout, TimeSpan interval, CancellationToken cancellationToken)
     {
+        // The timeout comes first so it bounds the whole retry loop, not each attempt.
         var pipeline = new ResiliencePipelineBuilder()
+            .AddTimeout(timeout)
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Ec2CallException>(e => e.ErrorCode == "DependencyViolation"),
@@ -79,7 +82,6 @@ public static class Ec2Cleanup
                     return ValueTask.CompletedTask;
                 },
             })
-            .AddTimeout(timeout)
             .Build();
         try
         {
@@ -89,6 +91,14 @@ public static class Ec2Cleanup
         }
         catch (Ec2CallException ex) when (ex.IsNotFound)
         {
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new Ec2CallException(
+                $"Security group {groupId} in {region} was still in use after {Ec2Waiter.FormatSpan(timeout)}; it is kept in the ledger.",
+                "DependencyViolation",
+                "An instance or network interface still uses it; the next sweep (SweepImages) removes it, or delete it in the EC2 console.",
+                ex);
         }
     }
 

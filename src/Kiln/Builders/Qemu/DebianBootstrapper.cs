@@ -13,7 +13,7 @@ namespace Kiln.Builders.Qemu;
 internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache)
 {
     /// <summary>Bump when the recipe below changes, so cached bases made by an older recipe are not reused.</summary>
-    private const int RecipeVersion = 1;
+    private const int RecipeVersion = 2;
 
     private static readonly string[] BasePackages =
     [

@@ -20,10 +20,14 @@ internal static class GuestFiles
         # Kiln guest init: runs at every boot, before sshd. Installed by Kiln's Debian bootstrap.
         set -u
 
-        # Images carry no SSH host keys, so every machine makes its own at its first boot.
-        if ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
-            ssh-keygen -A
-        fi
+        # Images carry no SSH host keys, so every machine makes its own at its first boot. Ed25519 and ECDSA only:
+        # an RSA key takes minutes to generate on an emulated CPU, and sshd serves the keys it finds.
+        for type in ed25519 ecdsa; do
+            if [ ! -s "/etc/ssh/ssh_host_${type}_key" ]; then
+                rm -f "/etc/ssh/ssh_host_${type}_key" "/etc/ssh/ssh_host_${type}_key.pub"
+                ssh-keygen -q -t "$type" -N '' -f "/etc/ssh/ssh_host_${type}_key"
+            fi
+        done
 
         # Grow the root partition and filesystem to fill the disk (images are resized to their disk_size).
         root_dev=$(findmnt -no SOURCE /)

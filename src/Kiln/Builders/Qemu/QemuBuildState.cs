@@ -1,9 +1,10 @@
+using Kiln.Communicators;
 using Kiln.Pipeline;
 
 namespace Kiln.Builders.Qemu;
 
 /// <summary>What the QEMU builder's steps share while one build runs.</summary>
-public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context)
+public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder
 {
     public QemuSourceConfig Config { get; } = config;
 
@@ -19,11 +20,21 @@ public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config
     /// <summary>The build's copy-on-write disk in the work directory.</summary>
     public string? OverlayPath { get; internal set; }
 
-    /// <summary>The OpenSSH public key line the machine running now accepts (build key, then the verify key).</summary>
-    public string? AuthorizedKey { get; set; }
+    /// <summary>The build's temporary key: the build machine gets it through fw_cfg; the image must not keep it.</summary>
+    public SshKeyPair? BuildKey { get; set; }
 
-    /// <summary>The public key the build logged in with; the verify stage checks it is gone from the image.</summary>
-    public string? BuildPublicKey { get; set; }
+    /// <summary>A second key for the verify machine, which boots the captured image.</summary>
+    public SshKeyPair? VerifyKey { get; internal set; }
+
+    internal ILedgerEntry? VerifyKeyEntry { get; set; }
+
+    /// <summary>The key the machine running now accepts.</summary>
+    public SshKeyPair? ActiveKey => VerifyKey ?? BuildKey;
+
+    public SshEndpoint? SshEndpoint =>
+        Machine is { } machine && ActiveKey is { } key
+            ? new SshEndpoint("127.0.0.1", machine.SshPort, Config.SshUsername, key.PrivateKeyPath) { Timeout = Config.SshTimeout }
+            : null;
 
     internal QemuMachine? Machine { get; set; }
 

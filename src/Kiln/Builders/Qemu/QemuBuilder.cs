@@ -1,5 +1,7 @@
+using Kiln.Communicators;
 using Kiln.Definitions;
 using Kiln.Pipeline;
+using Kiln.Plugins;
 
 namespace Kiln.Builders.Qemu;
 
@@ -10,15 +12,20 @@ namespace Kiln.Builders.Qemu;
 public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
 {
     private readonly ImageCache _cache;
+    private readonly PluginCatalog? _catalog;
 
     public QemuBuilder()
         : this(null)
     {
     }
 
-    /// <summary>With <paramref name="cacheDirectory"/> set, base images are cached there instead of $KILN_CACHE or ~/.cache/kiln.</summary>
-    public QemuBuilder(string? cacheDirectory) =>
+    /// <param name="cacheDirectory">Where base images are cached, instead of $KILN_CACHE or ~/.cache/kiln.</param>
+    /// <param name="catalog">The provisioners that provision and verify steps may use; by default every built-in one.</param>
+    public QemuBuilder(string? cacheDirectory, PluginCatalog? catalog = null)
+    {
         _cache = cacheDirectory is null ? ImageCache.Default() : new ImageCache(cacheDirectory);
+        _catalog = catalog;
+    }
 
     public override string Type => "qemu";
 
@@ -31,17 +38,22 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
         yield return new ResolveBaseStep(_cache);
         yield return new SelectAcceleratorStep(_cache);
         yield return new CreateOverlayStep();
+        yield return new CreateBuildKeyStep<QemuBuildState>();
         yield return new StartMachineStep(verifyBoot: false);
-        yield return new ProvisionStep<QemuBuildState>();
+        yield return new WaitForSshStep<QemuBuildState>();
+        yield return new ProvisionStep<QemuBuildState>(_catalog);
+        yield return new RemoveBuildKeyStep<QemuBuildState>();
         yield return new CleanGuestStep();
         yield return new ShutdownStep();
         yield return new ConvertDisksStep();
         yield return new PublishOutputsStep();
         if (config.Verify.Enabled)
         {
+            yield return new CreateVerifyKeyStep();
             yield return new StartMachineStep(verifyBoot: true);
+            yield return new InStage<QemuBuildState>(new WaitForSshStep<QemuBuildState>(), Stage.Verify, "wait for SSH on the verify machine");
             yield return new CheckBuildKeyRemovedStep();
-            yield return new VerifyStep<QemuBuildState>();
+            yield return new VerifyStep<QemuBuildState>(_catalog);
             yield return new StopMachineStep();
         }
     }

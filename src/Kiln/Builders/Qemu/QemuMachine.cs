@@ -133,7 +133,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new KilnException(
-                $"the guest's SSH server did not answer within {timeout}.\n{SerialTail()}",
+                $"the guest's SSH server did not answer within {Durations.Format(timeout)}.\n{SerialTail()}",
                 $"the whole console log is {SerialLogPath}; a slow host needs a longer boot_timeout, and the base must run sshd");
         }
     }
@@ -152,7 +152,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
         catch (TimeoutException)
         {
             throw new KilnException(
-                $"the guest did not power off within {timeout}.\n{SerialTail()}",
+                $"the guest did not power off within {Durations.Format(timeout)}.\n{SerialTail()}",
                 $"the whole console log is {SerialLogPath}; set shutdown_command, or a longer shutdown_timeout");
         }
 

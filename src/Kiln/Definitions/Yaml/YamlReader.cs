@@ -20,6 +20,7 @@ public sealed class YamlReader
     private readonly Dictionary<string, (YamlNode Node, int Size)> _anchors = new(StringComparer.Ordinal);
     private readonly IParser _parser;
     private int _expanded;
+    private Mark _lastMark = Mark.Empty;
 
     private YamlReader(string file, string text, List<KilnDiagnostic> diagnostics)
     {
@@ -54,6 +55,13 @@ public sealed class YamlReader
             diagnostics.Add(e.Diagnostic);
             return null;
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input instead of a YamlException.
+            diagnostics.Add(new KilnDiagnostic(reader.At(reader._lastMark), "invalid YAML after this place",
+                "Check the indentation, brackets and quoting from here on."));
+            return null;
+        }
     }
 
     private YamlNode? ReadStream()
@@ -81,6 +89,7 @@ public sealed class YamlReader
     private YamlNode ReadNode(int depth)
     {
         var current = _parser.Current ?? throw new YamlException("unexpected end of the document");
+        _lastMark = current.Start;
         if (depth > MaxDepth)
         {
             throw new LimitExceeded(new KilnDiagnostic(At(current.Start),

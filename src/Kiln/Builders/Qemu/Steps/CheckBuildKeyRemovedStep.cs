@@ -15,19 +15,22 @@ internal sealed class CheckBuildKeyRemovedStep : IStep<QemuBuildState>
 
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
-        if (state.BuildPublicKey is null)
+        if (state.BuildKey is null)
         {
             return;
         }
 
         var communicator = state.Communicator ?? throw new KilnException("the verify machine has no SSH connection");
-        var material = CleanGuestStep.KeyMaterial(state.BuildPublicKey);
+        // The blob is base64 (letters, digits, + / =): safe inside single quotes.
+        var material = state.BuildKey.PublicKeyBlob;
         var output = new CollectedOutput();
         var result = await communicator.ExecuteAsync(
-            new RemoteCommand($"grep -lF '{material}' /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys 2>/dev/null") { Sudo = true },
+            new RemoteCommand(
+                "found=0; for f in /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys; do " +
+                $"if [ -f \"$f\" ] && grep -qF '{material}' \"$f\"; then echo \"$f\"; found=1; fi; done; exit $found") { Sudo = true },
             output,
             cancellationToken);
-        var passed = result.ExitCode == 1;
+        var passed = result.ExitCode == 0;
         state.Checks.Add(new CheckResult(CheckName, passed, passed ? null : $"found in: {output.Text.Trim()}"));
         if (!passed)
         {

@@ -6,8 +6,8 @@ using Kiln.Pipeline;
 namespace Kiln.Builders.Qemu;
 
 /// <summary>
-/// Makes the disk fit to be copied before it is shut down: the build key leaves authorized_keys, and (as configured)
-/// the machine id, SSH host keys and apt caches go, so every machine made from the image is its own.
+/// Makes the disk fit to be copied before it is shut down (the build key went already, in the remove-key step): as
+/// configured, the machine id, SSH host keys and apt caches go, so every machine made from the image is its own.
 /// </summary>
 internal sealed class CleanGuestStep : IStep<QemuBuildState>
 {
@@ -18,7 +18,7 @@ internal sealed class CleanGuestStep : IStep<QemuBuildState>
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
         var communicator = state.Communicator ?? throw new KilnException("the guest cannot be cleaned: no SSH connection to it");
-        var script = Script(state.Config, state.BuildPublicKey);
+        var script = Script(state.Config);
         var output = new CollectedOutput();
         var result = await communicator.ExecuteAsync(new RemoteCommand(script) { Sudo = true }, output, cancellationToken);
         if (result.ExitCode != 0)
@@ -29,7 +29,7 @@ internal sealed class CleanGuestStep : IStep<QemuBuildState>
 
     public Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    internal static string Script(QemuSourceConfig config, string? buildPublicKey)
+    internal static string Script(QemuSourceConfig config)
     {
         var script = new StringBuilder("set -e\n");
         if (config.CleanAptCache)
@@ -48,32 +48,8 @@ internal sealed class CleanGuestStep : IStep<QemuBuildState>
             script.Append("rm -f /etc/ssh/ssh_host_*\n");
         }
 
-        if (buildPublicKey is not null)
-        {
-            // Only the key material: the comment may differ from what the guest init wrote.
-            var material = KeyMaterial(buildPublicKey);
-            script.Append("for f in /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys; do\n")
-                .Append("  [ -f \"$f\" ] || continue\n")
-                .Append("  grep -vF '").Append(material).Append("' \"$f\" > \"$f.kiln-tmp\" || true\n")
-                .Append("  cat \"$f.kiln-tmp\" > \"$f\"; rm -f \"$f.kiln-tmp\"\n")
-                .Append("done\n");
-        }
-
         script.Append("sync\n");
         return script.ToString();
-    }
-
-    /// <summary>The base64 blob of an OpenSSH public key line ("type blob comment").</summary>
-    internal static string KeyMaterial(string publicKeyLine)
-    {
-        var parts = publicKeyLine.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var material = parts.Length >= 2 ? parts[1] : parts[0];
-        if (!material.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '='))
-        {
-            throw new KilnException("the build key is not an OpenSSH public key line");
-        }
-
-        return material;
     }
 }
 

@@ -37,6 +37,12 @@ internal sealed class ShutdownStep : IStep<QemuBuildState>
         await machine.WaitForPowerOffAsync(config.ShutdownTimeout, cancellationToken);
         state.Machine = null;
         await machine.DisposeAsync();
+        if (state.Communicator is { } connection)
+        {
+            // Its machine is gone; the verify machine gets a connection of its own.
+            state.Communicator = null;
+            await connection.DisposeAsync();
+        }
     }
 
     public Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -31,9 +31,9 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
         }
 
         var firmware = new Dictionary<string, string>();
-        if (state.AuthorizedKey is { } key)
+        if (state.ActiveKey is { } key)
         {
-            firmware[GuestFiles.AuthorizedKeysItem] = await WriteFileAsync(state, $"{role}-authorized-keys", key.Trim() + "\n", cancellationToken);
+            firmware[GuestFiles.AuthorizedKeysItem] = await WriteFileAsync(state, $"{role}-authorized-keys", key.PublicKey.Trim() + "\n", cancellationToken);
             firmware[GuestFiles.UserItem] = await WriteFileAsync(state, $"{role}-ssh-user", config.SshUsername, cancellationToken);
         }
 

@@ -11,6 +11,12 @@ internal sealed class StopMachineStep : IStep<QemuBuildState>
 
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
+        if (state.Communicator is { } connection)
+        {
+            state.Communicator = null;
+            await connection.DisposeAsync();
+        }
+
         if (state.Machine is { } machine)
         {
             state.Machine = null;
