@@ -48,6 +48,7 @@ install_dotnet() {
     if ! curl -sSfL --retry 2 --connect-timeout 15 -o "$script" "$INSTALL_SCRIPT_URL" 2>/dev/null \
         && ! wget -q -T 15 -O "$script" "$INSTALL_SCRIPT_URL" 2>/dev/null; then
         rm -f "$script"
+        rmdir "$LOCAL_DOTNET_DIR" 2>/dev/null || true
         fail "no .NET SDK satisfies global.json, and $INSTALL_SCRIPT_URL could not be downloaded (offline?)." \
             "install the SDK named in global.json (https://dot.net), or set DOTNET_EXE to a dotnet that has it."
     fi
