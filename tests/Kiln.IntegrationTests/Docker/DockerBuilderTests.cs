@@ -156,7 +156,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     {
         var ledger = new MemoryLedger();
         var tag = $"kiln-test/tripped:{after}-{cancel}".ToLowerInvariant();
-        var config = DockerTestBuild.Config(engine, tags: [tag]);
+        var config = DockerTestBuild.Config(engine, tags: [tag], tiny: true);
         var context = DockerTestBuild.Context(config, ledger, verify: [new ResolvedPlugin<ProvisionerConfig>("shell", new CheckConfig(), null)]);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
         List<IStep<DockerBuildState>> steps = [new ConnectEngineStep(), new PrepareBaseImageStep(), new StartBuildContainerStep(), new CommitImageStep(), new StartVerifyContainerStep()];
@@ -185,7 +185,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     public async Task A_change_the_engine_rejects_fails_the_commit_and_leaves_nothing()
     {
         var ledger = new MemoryLedger();
-        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, changes: ["EXPOSE not-a-port"], tags: ["kiln-test/rejected:1"]), ledger);
+        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, changes: ["EXPOSE not-a-port"], tags: ["kiln-test/rejected:1"], tiny: true), ledger);
         await using var pipeline = new DockerBuilder().CreatePipeline(context);
 
         var error = await Assert.ThrowsAsync<KilnException>(() => pipeline.RunAsync(Stage.Capture, Token));
@@ -202,7 +202,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     public async Task A_run_command_missing_from_the_image_fails_the_boot_and_leaves_nothing()
     {
         var ledger = new MemoryLedger();
-        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, runCommand: ["/no/such/shell"]), ledger);
+        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, runCommand: ["/no/such/shell"], tiny: true), ledger);
         await using var pipeline = new DockerBuilder().CreatePipeline(context);
 
         var error = await Assert.ThrowsAsync<KilnException>(() => pipeline.RunAsync(Stage.Boot, Token));
