@@ -1,0 +1,86 @@
+using Kiln.Targets;
+
+namespace Kiln.RepositoryBuild;
+
+/// <summary>
+/// The repository's own build: ./build.sh --help is its map.
+/// Image targets (BuildImages and its stages) come from Kiln.Components: this class will implement that
+/// component interface next to the targets below, and they will show up here without further wiring.
+/// </summary>
+internal sealed class Build : KilnBuild
+{
+    public static Task<int> Main(string[] args) => KilnHost.RunAsync<Build>(args, build => build.Compile);
+
+    [Parameter("Build configuration.")]
+    public Configuration Configuration { get; set; } = Configuration.Debug;
+
+    [Parameter("Test filter passed to dotnet test --filter (VSTest syntax, e.g. FullyQualifiedName~Kiln.Targets).")]
+    public string? Filter { get; set; }
+
+    string Solution => Path.Combine(RootDirectory, "Kiln.slnx");
+
+    string OutputDirectory => Path.Combine(RootDirectory, "output");
+
+    string TestResultsDirectory => Path.Combine(OutputDirectory, "test-results");
+
+    string PackagesDirectory => Path.Combine(OutputDirectory, "packages");
+
+    Target Clean => _ => _
+        .Description("Deletes output/ and the bin/obj folders of src/ and tests/.")
+        .Before(Restore)
+        .Executes(() =>
+        {
+            DeleteDirectory(OutputDirectory);
+            foreach (var area in new[] { "src", "tests" })
+            {
+                foreach (var project in Directory.EnumerateDirectories(Path.Combine(RootDirectory, area)))
+                {
+                    DeleteDirectory(Path.Combine(project, "bin"));
+                    DeleteDirectory(Path.Combine(project, "obj"));
+                }
+            }
+        });
+
+    Target Restore => _ => _
+        .Description("Restores the NuGet packages of the solution.")
+        .Executes(cancellationToken => DotNet.RunAsync(["restore", Solution], RootDirectory, cancellationToken));
+
+    Target Compile => _ => _
+        .Description("Builds the solution (warnings are errors).")
+        .DependsOn(Restore)
+        .Executes(cancellationToken => DotNet.RunAsync(["build", Solution, "--no-restore", "--configuration", Configuration.ToString()], RootDirectory, cancellationToken));
+
+    Target Test => _ => _
+        .Description("Runs the unit and integration tests; TRX results go to output/test-results.")
+        .DependsOn(Compile)
+        .Executes(async cancellationToken =>
+        {
+            DeleteDirectory(TestResultsDirectory);
+            List<string> arguments =
+            [
+                "test", "--solution", Solution, "--no-build", "--configuration", Configuration.ToString(),
+                "--report-xunit-trx", "--results-directory", TestResultsDirectory,
+            ];
+            if (!string.IsNullOrWhiteSpace(Filter))
+                arguments.AddRange(["--filter", Filter]);
+            var exitCode = await DotNet.RunAllowingFailureAsync(arguments, RootDirectory, cancellationToken);
+            var counts = TestCounts.FromTrxDirectory(TestResultsDirectory);
+            Console.WriteLine(counts.ToString());
+            if (counts.Failed > 0)
+                throw new BuildStepException($"{counts.Failed} test(s) failed.", $"See the TRX files in {Path.GetRelativePath(RootDirectory, TestResultsDirectory)} or the output above.");
+            if (exitCode != 0)
+                throw new BuildStepException($"dotnet test exited with code {exitCode}.", counts.Total == 0 ? "No test results were written: did a test host crash, or did --filter match nothing?" : "See the output above.");
+        });
+
+    Target Pack => _ => _
+        .Description("Packs the src/ libraries into NuGet packages in output/packages.")
+        .DependsOn(Compile)
+        .Executes(cancellationToken => DotNet.RunAsync(
+            ["pack", Solution, "--no-build", "--configuration", Configuration.ToString(), "--output", PackagesDirectory], RootDirectory, cancellationToken));
+
+    static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path))
+            Directory.Delete(path, recursive: true);
+    }
+}

@@ -1,0 +1,7 @@
+namespace Kiln.RepositoryBuild;
+
+internal enum Configuration
+{
+    Debug,
+    Release,
+}

@@ -1,6 +1,0 @@
-namespace KilnBuild;
-
-internal static class Program
-{
-    public static int Main() => 0;
-}

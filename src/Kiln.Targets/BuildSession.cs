@@ -1,0 +1,38 @@
+namespace Kiln.Targets;
+
+/// <summary>The running host's services, offered to the build and its components through <see cref="IKilnBuild.Session"/>.</summary>
+public sealed class BuildSession
+{
+    readonly HostOutput output;
+    readonly ParameterSet parameters;
+
+    internal BuildSession(HostOutput output, ParameterSet parameters, string rootDirectory)
+    {
+        this.output = output;
+        this.parameters = parameters;
+        RootDirectory = rootDirectory;
+    }
+
+    public string RootDirectory { get; }
+
+    public HostKind Host => output.Kind;
+
+    public Verbosity Verbosity => output.Verbosity;
+
+    /// <summary>Secret parameter values; components register further secrets here and read them for their own redactors.</summary>
+    public SecretRedactor Secrets => output.Redactor;
+
+    /// <summary>The targets named on the command line (or the default target).</summary>
+    public IReadOnlyList<string> InvokedTargets { get; internal set; } = [];
+
+    public void Info(string message) => output.Line(message);
+
+    public void Debug(string message) => output.Debug(message);
+
+    public void Warning(string message) => output.Warning(message);
+
+    public void Error(string message, string? hint = null) => output.Error(message, hint);
+
+    /// <summary>A parameter's bound value by member name, converted to <typeparamref name="T"/>; default when not given.</summary>
+    public T? GetParameter<T>(string name) => parameters.Get<T>(name);
+}

@@ -1,0 +1,48 @@
+using Kiln.Builders.Amazon.Steps;
+using Kiln.Definitions;
+using Kiln.Pipeline;
+
+namespace Kiln.Builders.Amazon;
+
+/// <summary>
+/// Packer's amazon-ebs on AWSSDK.EC2: launch a source AMI, provision it over SSH, stop it, image it, copy and
+/// share the image. Every resource it creates is in the ledger before it exists and tagged with the run.
+/// </summary>
+public sealed class AmazonEbsBuilder : Builder<AmazonEbsSourceConfig, AmazonEbsState>
+{
+    public const string TypeName = "amazon-ebs";
+
+    public override string Type => TypeName;
+
+    protected override IEnumerable<IStep<AmazonEbsState>> CreateSteps(AmazonEbsSourceConfig config, ResolvedSource source)
+    {
+        yield return new ValidateAwsStep();
+        yield return new SourceAmiStep();
+        yield return new NetworkStep();
+        yield return new KeyPairStep();
+        yield return new SecurityGroupStep();
+        yield return new RunInstanceStep();
+        yield return new StopInstanceStep();
+        yield return new CreateImageStep();
+        yield return new CopyImageStep();
+        yield return new CommitArtifactStep();
+    }
+
+    protected override AmazonEbsState CreateState(AmazonEbsSourceConfig config, BuildContext context) => new(config, context);
+
+    protected override IEnumerable<string> DescribeTemporaryResources(AmazonEbsSourceConfig config)
+    {
+        yield return $"EC2 instance ({config.InstanceType})";
+        if (config.SshKeypairName is null)
+        {
+            yield return "EC2 key pair (ed25519)";
+        }
+
+        if (config.SecurityGroupIds.Count == 0)
+        {
+            yield return "EC2 security group (SSH only)";
+        }
+
+        yield return "EBS volumes of the instance";
+    }
+}

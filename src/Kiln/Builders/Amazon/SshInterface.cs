@@ -1,0 +1,10 @@
+namespace Kiln.Builders.Amazon;
+
+/// <summary>Which of the instance's addresses SSH connects to.</summary>
+public enum SshInterface
+{
+    PublicIp,
+    PrivateIp,
+    PublicDns,
+    PrivateDns,
+}

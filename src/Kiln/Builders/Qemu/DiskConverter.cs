@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Kiln.Pipeline;
+
+namespace Kiln.Builders.Qemu;
+
+/// <summary>qemu-img convert with its -p percentage turned into progress.</summary>
+internal static partial class DiskConverter
+{
+    /// <summary>qemu-img's output format and options for each captured format (vmdk for the OVA is a separate, streamOptimized one).</summary>
+    public static (string Format, IReadOnlyList<string> Options) Target(DiskFormat format, bool compressQcow2) => format switch
+    {
+        DiskFormat.Qcow2 => ("qcow2", compressQcow2 ? ["-c"] : []),
+        DiskFormat.Raw => ("raw", []),
+        // monolithicSparse is what VMware products and VirtualBox attach directly; the OVA carries streamOptimized.
+        DiskFormat.Vmdk => ("vmdk", ["-o", "subformat=monolithicSparse"]),
+        DiskFormat.Vdi => ("vdi", []),
+        DiskFormat.Vhdx => ("vhdx", ["-o", "subformat=dynamic"]),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a disk image format"),
+    };
+
+    public static string Extension(DiskFormat format) => format switch
+    {
+        DiskFormat.Qcow2 => ".qcow2",
+        DiskFormat.Raw => ".raw",
+        DiskFormat.Vmdk => ".vmdk",
+        DiskFormat.Vdi => ".vdi",
+        DiskFormat.Vhdx => ".vhdx",
+        DiskFormat.Ova => ".ova",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+
+    public static async Task ConvertAsync(
+        BuildContext context, string source, string sourceFormat, string destination, string format, IReadOnlyList<string> options, CancellationToken cancellationToken)
+    {
+        using var progress = context.Progress.Start($"convert to {Path.GetFileName(destination)}", 100);
+        var reported = 0L;
+        var gate = new Lock();
+        void OnLine(string line)
+        {
+            var match = Percentage().Match(line);
+            if (match.Success && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent))
+            {
+                lock (gate)
+                {
+                    var now = (long)percent;
+                    if (now > reported)
+                    {
+                        progress.Advance(now - reported);
+                        reported = now;
+                    }
+                }
+            }
+        }
+
+        await HostTool.RunAsync(
+            context,
+            "qemu-img",
+            ["convert", "-p", "-f", sourceFormat, "-O", format, .. options, source, destination],
+            cancellationToken,
+            OnLine);
+    }
+
+    [GeneratedRegex(@"\((\d+(?:\.\d+)?)/100%\)")]
+    private static partial Regex Percentage();
+}

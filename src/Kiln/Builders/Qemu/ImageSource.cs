@@ -1,0 +1,13 @@
+namespace Kiln.Builders.Qemu;
+
+internal static class ImageSource
+{
+    public static bool IsUrl(string image) =>
+        Uri.TryCreate(image, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+
+    /// <summary>A local image path: file:// URLs and paths relative to the definition's directory made absolute.</summary>
+    public static string LocalPath(string image, string definitionDirectory) =>
+        Uri.TryCreate(image, UriKind.Absolute, out var uri) && uri.IsFile
+            ? uri.LocalPath
+            : Path.GetFullPath(image, definitionDirectory);
+}

@@ -1,0 +1,76 @@
+using Kiln.Communicators;
+using Kiln.Definitions;
+using Kiln.Pipeline;
+using Kiln.Plugins;
+
+namespace Kiln.Builders.Qemu;
+
+/// <summary>
+/// Local disk images with QEMU, Packer's qemu builder in Kiln's pipeline: base → overlay → boot → provision →
+/// clean → shut down → convert (qcow2, raw, vmdk, vdi, vhdx, ova) → boot the captured image → verify.
+/// </summary>
+public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
+{
+    private readonly ImageCache _cache;
+    private readonly PluginCatalog? _catalog;
+
+    public QemuBuilder()
+        : this(null)
+    {
+    }
+
+    /// <param name="cacheDirectory">Where base images are cached, instead of $KILN_CACHE or ~/.cache/kiln.</param>
+    /// <param name="catalog">The provisioners that provision and verify steps may use; by default every built-in one.</param>
+    public QemuBuilder(string? cacheDirectory, PluginCatalog? catalog = null)
+    {
+        _cache = cacheDirectory is null ? ImageCache.Default() : new ImageCache(cacheDirectory);
+        _catalog = catalog;
+    }
+
+    public override string Type => "qemu";
+
+    public string CacheDirectory => _cache.Root;
+
+    protected override QemuBuildState CreateState(QemuSourceConfig config, BuildContext context) => new(context, config);
+
+    protected override IEnumerable<IStep<QemuBuildState>> CreateSteps(QemuSourceConfig config, ResolvedSource source)
+    {
+        yield return new ResolveBaseStep(_cache);
+        yield return new SelectAcceleratorStep(_cache);
+        yield return new CreateOverlayStep();
+        yield return new CreateBuildKeyStep<QemuBuildState>();
+        yield return new StartMachineStep(verifyBoot: false);
+        yield return new WaitForSshStep<QemuBuildState>();
+        yield return new ProvisionStep<QemuBuildState>(_catalog);
+        yield return new RemoveBuildKeyStep<QemuBuildState>();
+        yield return new CleanGuestStep();
+        yield return new ShutdownStep();
+        yield return new ConvertDisksStep();
+        yield return new PublishOutputsStep();
+        if (config.Verify.Enabled)
+        {
+            yield return new CreateVerifyKeyStep();
+            yield return new StartMachineStep(verifyBoot: true);
+            yield return new InStage<QemuBuildState>(new WaitForSshStep<QemuBuildState>(), Stage.Verify, "wait for SSH on the verify machine");
+            yield return new CheckBuildKeyRemovedStep();
+            yield return new VerifyStep<QemuBuildState>(_catalog);
+            yield return new StopMachineStep();
+        }
+    }
+
+    protected override IEnumerable<string> DescribeTemporaryResources(QemuSourceConfig config)
+    {
+        yield return "a qcow2 overlay disk in the work directory";
+        yield return "a qemu-system-x86_64 process (SSH forwarded on a free 127.0.0.1 port, QMP socket in the temp directory)";
+        if (config.Base.Bootstrap is not null)
+        {
+            yield return "an mmdebstrap root directory and raw disk in the work directory (only when the base is not cached yet)";
+        }
+
+        yield return "a staging directory inside the output directory for the converted disks";
+        if (config.Verify.Enabled)
+        {
+            yield return "a second qemu-system-x86_64 process booting the captured image in snapshot mode";
+        }
+    }
+}

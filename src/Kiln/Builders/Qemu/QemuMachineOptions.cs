@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace Kiln.Builders.Qemu;
+
+/// <summary>What a QEMU machine boots with. <see cref="Arguments"/> is pure so the plan and tests can show the command line.</summary>
+internal sealed record QemuMachineOptions
+{
+    public required string Name { get; init; }
+
+    public required string DiskPath { get; init; }
+
+    public required string DiskFormat { get; init; }
+
+    public required int Cpus { get; init; }
+
+    public required int MemoryMiB { get; init; }
+
+    public required bool UseKvm { get; init; }
+
+    public string Machine { get; init; } = "q35";
+
+    /// <summary>Boot without writing to the disk (the verify boot of a captured image).</summary>
+    public bool Snapshot { get; init; }
+
+    /// <summary>fw_cfg items (name → host file) the guest's first-boot unit reads, e.g. the build key.</summary>
+    public IReadOnlyDictionary<string, string> FirmwareFiles { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
+    public IReadOnlyList<string> Arguments(int sshPort, string qmpSocket, string serialLog)
+    {
+        var args = new List<string>
+        {
+            "-name", Name,
+            "-machine", $"{Machine},accel={(UseKvm ? "kvm" : "tcg")}",
+            "-smp", Cpus.ToString(CultureInfo.InvariantCulture),
+            "-m", MemoryMiB.ToString(CultureInfo.InvariantCulture),
+            "-nodefaults", "-no-user-config", "-display", "none",
+            "-serial", $"file:{serialLog}",
+            "-qmp", $"unix:{qmpSocket},server=on,wait=off",
+            // unsafe: flushes are dropped while the build runs; QEMU still writes everything back when it exits
+            // after the clean power-off the capture waits for. The verify boot writes to a throw-away snapshot.
+            "-drive", $"file={EscapeOption(DiskPath)},format={DiskFormat},if=virtio,cache={(Snapshot ? "writeback" : "unsafe")},discard=unmap",
+            "-netdev", $"user,id=net0,hostfwd=tcp:127.0.0.1:{sshPort.ToString(CultureInfo.InvariantCulture)}-:22",
+            "-device", "virtio-net-pci,netdev=net0",
+            "-device", "virtio-rng-pci",
+        };
+        if (UseKvm)
+        {
+            args.AddRange(["-cpu", "host"]);
+        }
+
+        if (Snapshot)
+        {
+            args.Add("-snapshot");
+        }
+
+        foreach (var (name, file) in FirmwareFiles)
+        {
+            args.AddRange(["-fw_cfg", $"name={name},file={EscapeOption(file)}"]);
+        }
+
+        args.AddRange(ExtraArguments);
+        return args;
+    }
+
+    /// <summary>QEMU's option syntax splits on commas; a literal comma is written twice.</summary>
+    private static string EscapeOption(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+}

@@ -1,0 +1,235 @@
+using System.ComponentModel;
+using Kiln.Definitions;
+
+namespace Kiln.Builders.Qemu;
+
+[Description("Builds a disk image with QEMU: boots a copy-on-write overlay of a base image, provisions it over SSH, shuts it down and captures it in every listed format.")]
+public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig
+{
+    [Description("The disk the build starts from: an existing image, or a Debian system Kiln bootstraps itself.")]
+    public required QemuBaseConfig Base { get; init; }
+
+    [Description("Virtual size of the built disk, e.g. \"8G\" or \"20480M\"; the root partition grows to fill it at first boot. At least the base image's size.")]
+    public string DiskSize { get; init; } = "8G";
+
+    [Description("Virtual CPUs of the build machine.")]
+    public int Cpus { get; init; } = 2;
+
+    [Description("Memory of the build machine, in MiB.")]
+    public int Memory { get; init; } = 1024;
+
+    [Description("auto tries KVM with a short boot probe and falls back to TCG; kvm requires it; tcg never uses it.")]
+    public QemuAccelerator Accelerator { get; init; } = QemuAccelerator.Auto;
+
+    [Description("Disk formats to capture: qcow2, raw, vmdk, vdi, vhdx, ova.")]
+    public IReadOnlyList<DiskFormat> Formats { get; init; } = [DiskFormat.Qcow2];
+
+    [Description("Compress the qcow2 output (smaller, slower to write; reads stay transparent).")]
+    public bool CompressQcow2 { get; init; }
+
+    [Description("The user Kiln logs in as; the first-boot unit creates it (with passwordless sudo) when it does not exist.")]
+    public string SshUsername { get; init; } = "root";
+
+    [Description("How long the guest may take to accept the build key once its SSH port answers.")]
+    public TimeSpan SshTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    [Description("How long the guest may take from power-on until its SSH server answers.")]
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    [Description("Command that powers the guest off (run with sudo). Without it Kiln sends an ACPI power-down over QMP.")]
+    public string? ShutdownCommand { get; init; }
+
+    [Description("How long the guest may take to power off.")]
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    [Description("Base name of the output files; defaults to the image name.")]
+    public string? OutputName { get; init; }
+
+    [Description("Empty /etc/machine-id before capture so every machine made from the image gets its own.")]
+    public bool CleanMachineId { get; init; } = true;
+
+    [Description("Remove the SSH host keys before capture; the image makes new ones at each machine's first boot.")]
+    public bool CleanHostKeys { get; init; } = true;
+
+    [Description("Remove apt's package cache and lists before capture (smaller image; run apt-get update before installing).")]
+    public bool CleanAptCache { get; init; }
+
+    [Description("How the captured image is booted for the verify checks.")]
+    public QemuVerifyConfig Verify { get; init; } = new();
+
+    [Description("Extra qemu-system arguments appended to the command line, e.g. [\"-device\", \"virtio-rng-pci\"].")]
+    public IReadOnlyList<string> QemuArgs { get; init; } = [];
+
+    [Description("QEMU machine type.")]
+    public string Machine { get; init; } = "q35";
+
+    public IEnumerable<ConfigProblem> Validate()
+    {
+        foreach (var problem in Base.Validate())
+        {
+            yield return problem with { PropertyPath = "base." + problem.PropertyPath };
+        }
+
+        if (!Qemu.DiskSize.TryParse(DiskSize, out _))
+        {
+            yield return new ConfigProblem("disk_size", $"'{DiskSize}' is not a disk size", "write a number with a unit: 8G, 20480M, 1T");
+        }
+
+        if (Cpus is < 1 or > 64)
+        {
+            yield return new ConfigProblem("cpus", $"cpus must be between 1 and 64, not {Cpus}");
+        }
+
+        if (Memory < 256)
+        {
+            yield return new ConfigProblem("memory", $"memory is in MiB and must be at least 256, not {Memory}", "e.g. memory: 2048");
+        }
+
+        if (Formats.Count == 0)
+        {
+            yield return new ConfigProblem("formats", "at least one output format is needed", "e.g. formats: [qcow2]");
+        }
+
+        if (Formats.Distinct().Count() != Formats.Count)
+        {
+            yield return new ConfigProblem("formats", "a format is listed twice");
+        }
+
+        if (string.IsNullOrWhiteSpace(SshUsername) || !SshUsername.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        {
+            yield return new ConfigProblem("ssh_username", $"'{SshUsername}' is not a valid user name");
+        }
+
+        if (OutputName is not null && (OutputName.Length == 0 || OutputName.IndexOfAny(['/', '\\', '\0']) >= 0 || OutputName.StartsWith('.')))
+        {
+            yield return new ConfigProblem("output_name", $"'{OutputName}' is not a plain file name");
+        }
+
+        foreach (var (name, value) in new[] { ("ssh_timeout", SshTimeout), ("boot_timeout", BootTimeout), ("shutdown_timeout", ShutdownTimeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                yield return new ConfigProblem(name, $"{name} must be positive");
+            }
+        }
+    }
+}
+
+[Description("Exactly one of image or bootstrap.")]
+public sealed class QemuBaseConfig
+{
+    [Description("Path or http(s) URL of a disk image (qcow2, raw, vmdk, ...), or another definition's output such as {{ image.base.artifact.qcow2 }}. It must run the Kiln first-boot unit (every Kiln-built image does) so the build key can go in.")]
+    public string? Image { get; init; }
+
+    [Description("Expected digest of the image, \"sha256:<64 hex digits>\". Required for URLs; downloads are cached by it.")]
+    public string? Checksum { get; init; }
+
+    [Description("Build the base with mmdebstrap from the host's Debian mirror. Cached by its inputs.")]
+    public DebianBootstrapConfig? Bootstrap { get; init; }
+
+    internal IEnumerable<ConfigProblem> Validate()
+    {
+        if ((Image is null) == (Bootstrap is null))
+        {
+            yield return new ConfigProblem("", "base needs exactly one of 'image' or 'bootstrap'", "e.g. base: { bootstrap: { suite: bookworm } }");
+        }
+
+        if (Bootstrap is not null && Checksum is not null)
+        {
+            yield return new ConfigProblem("checksum", "checksum applies to 'image' only");
+        }
+
+        if (Image is not null && Checksum is null && ImageSource.IsUrl(Image))
+        {
+            yield return new ConfigProblem("checksum", "a downloaded image needs a checksum", "add checksum: sha256:<digest> (sha256sum prints it)");
+        }
+
+        if (Checksum is not null && !ImageChecksum.TryParse(Checksum, out _))
+        {
+            yield return new ConfigProblem("checksum", $"'{Checksum}' is not a checksum", "write sha256: followed by 64 hex digits");
+        }
+
+        foreach (var problem in Bootstrap?.Validate() ?? [])
+        {
+            yield return problem with { PropertyPath = "bootstrap." + problem.PropertyPath };
+        }
+    }
+}
+
+[Description("A minimal Debian system with a kernel, GRUB (BIOS), OpenSSH, systemd-networkd (DHCP) and the Kiln first-boot unit.")]
+public sealed class DebianBootstrapConfig
+{
+    [Description("Only debian for now.")]
+    public string Distribution { get; init; } = "debian";
+
+    [Description("Debian suite (codename), e.g. bookworm.")]
+    public string Suite { get; init; } = "bookworm";
+
+    [Description("Extra packages to install.")]
+    public IReadOnlyList<string> Packages { get; init; } = [];
+
+    [Description("Debian mirror URL; by default the one this machine's apt uses (/etc/apt/sources.list.d).")]
+    public string? Mirror { get; init; }
+
+    [Description("Debian security mirror URL; by default the one this machine's apt uses, else none.")]
+    public string? SecurityMirror { get; init; }
+
+    [Description("Kernel package. linux-image-amd64 boots on QEMU, VirtualBox, VMware and Hyper-V; linux-image-cloud-amd64 is smaller but lacks AHCI and e1000.")]
+    public string Kernel { get; init; } = "linux-image-amd64";
+
+    internal IEnumerable<ConfigProblem> Validate()
+    {
+        if (!string.Equals(Distribution, "debian", StringComparison.Ordinal))
+        {
+            yield return new ConfigProblem("distribution", $"cannot bootstrap '{Distribution}'", "only debian is supported; use base.image for other systems");
+        }
+
+        if (!AptSources.IsValidName(Suite))
+        {
+            yield return new ConfigProblem("suite", $"'{Suite}' is not a suite name", "e.g. bookworm");
+        }
+
+        foreach (var package in Packages.Append(Kernel).Where(p => !AptSources.IsValidName(p)))
+        {
+            yield return new ConfigProblem("packages", $"'{package}' is not a Debian package name");
+        }
+
+        foreach (var (key, url) in new[] { ("mirror", Mirror), ("security_mirror", SecurityMirror) })
+        {
+            if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "file"))
+            {
+                yield return new ConfigProblem(key, $"'{url}' is not an http(s) or file URL");
+            }
+        }
+    }
+}
+
+[Description("Boots the captured qcow2 (in snapshot mode, nothing written back) for the verify checks.")]
+public sealed class QemuVerifyConfig
+{
+    [Description("Boot the captured image and check it; off skips the verify boot and its checks.")]
+    public bool Enabled { get; init; } = true;
+
+    [Description("Virtual CPUs of the verify machine; by default the build's.")]
+    public int? Cpus { get; init; }
+
+    [Description("Memory of the verify machine in MiB; by default the build's.")]
+    public int? Memory { get; init; }
+}
+
+public enum QemuAccelerator
+{
+    Auto,
+    Kvm,
+    Tcg,
+}
+
+public enum DiskFormat
+{
+    Qcow2,
+    Raw,
+    Vmdk,
+    Vdi,
+    Vhdx,
+    Ova,
+}

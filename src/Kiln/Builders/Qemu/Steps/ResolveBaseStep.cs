@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Kiln.Diagnostics;
+using Kiln.Pipeline;
+
+namespace Kiln.Builders.Qemu;
+
+/// <summary>Finds the base image: bootstraps or downloads it into the shared cache, or checks a local file.</summary>
+internal sealed class ResolveBaseStep(ImageCache cache) : IStep<QemuBuildState>
+{
+    public string Name => "resolve base image";
+
+    public Stage Stage => Stage.Boot;
+
+    public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
+    {
+        var context = state.Context;
+        var baseConfig = state.Config.Base;
+        string path;
+        if (baseConfig.Bootstrap is { } bootstrap)
+        {
+            path = await new DebianBootstrapper(context, bootstrap, cache).GetOrBuildAsync(cancellationToken);
+        }
+        else if (ImageSource.IsUrl(baseConfig.Image!))
+        {
+            ImageChecksum.TryParse(baseConfig.Checksum, out var checksum);
+            path = await new ImageDownloader(context, cache).GetAsync(new Uri(baseConfig.Image!), checksum, cancellationToken);
+        }
+        else
+        {
+            path = ImageSource.LocalPath(baseConfig.Image!, Path.GetDirectoryName(context.Image.FilePath)!);
+            if (!File.Exists(path))
+            {
+                throw new KilnException($"the base image {path} does not exist", "build the definition that makes it first, or fix base.image");
+            }
+
+            if (ImageChecksum.TryParse(baseConfig.Checksum, out var checksum))
+            {
+                var actual = await ImageDownloader.HashAsync(path, cancellationToken);
+                if (actual != checksum.Sha256)
+                {
+                    throw new KilnException($"the base image {path} has sha256 {actual}, not the expected {checksum.Sha256}", "update base.checksum or replace the file");
+                }
+            }
+        }
+
+        var info = JsonNode.Parse(await HostTool.RunAsync(context, "qemu-img", ["info", "--output=json", path], cancellationToken))!;
+        state.BaseImagePath = path;
+        state.BaseImageFormat = info["format"]!.GetValue<string>();
+        state.BaseImageVirtualSize = info["virtual-size"]!.GetValue<long>();
+        context.Log.Info($"base image {path} ({state.BaseImageFormat}, {DiskSize.Format(state.BaseImageVirtualSize)})");
+    }
+
+    public Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,8 @@
+namespace Kiln.Communicators;
+
+/// <summary>A build state that carries the build's temporary SSH key pair.</summary>
+public interface IBuildKeyHolder
+{
+    /// <summary>Set by <see cref="CreateBuildKeyStep{TState}"/>; null before it runs and after its cleanup.</summary>
+    SshKeyPair? BuildKey { get; set; }
+}

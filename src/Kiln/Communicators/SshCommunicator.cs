@@ -1,0 +1,562 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Kiln.Diagnostics;
+using Kiln.Pipeline;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+using Renci.SshNet.Sftp;
+using SshConnectionInfo = Renci.SshNet.ConnectionInfo;
+
+namespace Kiln.Communicators;
+
+/// <summary>
+/// Reaches a machine over SSH (SSH.NET): commands on one session, file transfers on an SFTP session opened on
+/// first use. Both reconnect on the next call after a disconnect (a reboot), waiting up to the endpoint's timeout.
+/// The host key seen on the first connection is pinned for the communicator's lifetime, which is the build's.
+/// </summary>
+public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgressSink progress) : ICommunicator
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(750);
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
+    private const long ProgressThreshold = 1024 * 1024;
+
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _pinLock = new();
+    private string? _pinnedHostKey;
+    private string? _rejectedHostKey;
+    private PrivateKeyFile? _key;
+    private SshClient? _ssh;
+    private SftpClient? _sftp;
+    private bool _disposed;
+
+    public SshEndpoint Endpoint => endpoint;
+
+    public ConnectionInfo Connection => new(endpoint.Host, endpoint.Port, endpoint.Username, endpoint.PrivateKeyPath);
+
+    /// <summary>The pinned host key (<c>ssh-ed25519 SHA256:...</c>), null before the first connection.</summary>
+    public string? HostKeyFingerprint
+    {
+        get
+        {
+            lock (_pinLock)
+                return _pinnedHostKey;
+        }
+    }
+
+    public bool IsRoot => endpoint.Username == "root";
+
+    /// <summary>Waits until the machine accepts an SSH session, polling up to the endpoint's timeout.</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken) => await SshAsync(cancellationToken);
+
+    public async Task<CommandResult> ExecuteAsync(RemoteCommand command, ICommandOutput output, CancellationToken cancellationToken)
+    {
+        var client = await SshAsync(cancellationToken);
+        log.Verbose($"ssh {endpoint}: {Describe(command)}");
+        using var sshCommand = client.CreateCommand(Compose(command), Encoding.UTF8);
+        Task execution;
+        try
+        {
+            execution = sshCommand.ExecuteAsync(cancellationToken);
+        }
+        catch (Exception ex) when (IsDisconnect(ex, client))
+        {
+            log.Verbose($"ssh {endpoint}: the connection was closed before the command started ({ex.Message})");
+            return new CommandResult(null);
+        }
+
+        var pumps = Task.WhenAll(
+            PumpAsync(sshCommand.OutputStream, output.StandardOutput),
+            PumpAsync(sshCommand.ExtendedOutputStream, output.StandardError));
+        try
+        {
+            await execution;
+        }
+        catch (Exception ex) when (IsDisconnect(ex, client))
+        {
+            await pumps;
+            log.Verbose($"ssh {endpoint}: the connection was closed while the command ran ({ex.Message})");
+            return new CommandResult(null);
+        }
+        catch
+        {
+            await pumps;
+            throw;
+        }
+
+        await pumps;
+        if (sshCommand.ExitStatus is { } status)
+            return new CommandResult(status);
+        if (sshCommand.ExitSignal is { } signal)
+            return new CommandResult(128 + SignalNumber(signal));
+        // The channel closed without an exit status: the session (or the machine) went away under the command.
+        return new CommandResult(null);
+    }
+
+    public async Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken, int mode = 420)
+    {
+        var sftp = await SftpAsync(cancellationToken);
+        long? total = content.CanSeek ? content.Length - content.Position : null;
+        using var task = total is < ProgressThreshold ? null : progress.Start($"upload {remotePath}", total);
+        var reporter = new TransferProgress(task);
+        await sftp.UploadFileAsync(content, remotePath, new SyncProgress<UploadFileProgressReport>(r => reporter.Report((long)r.TotalBytesUploaded)), cancellationToken);
+        await ChangeModeAsync(sftp, remotePath, (UnixFileMode)mode, cancellationToken);
+    }
+
+    public async Task UploadDirectoryAsync(string localDirectory, string remoteDirectory, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(localDirectory))
+            throw new KilnException($"Cannot upload '{localDirectory}': no such directory.");
+        var sftp = await SftpAsync(cancellationToken);
+        await CreateRemoteDirectoryAsync(sftp, remoteDirectory, DirectoryMode(localDirectory), cancellationToken);
+        await UploadTreeAsync(new DirectoryInfo(localDirectory), RemotePath.TrimEnd(remoteDirectory), cancellationToken);
+    }
+
+    public async Task DownloadAsync(string remotePath, Stream destination, CancellationToken cancellationToken)
+    {
+        var sftp = await SftpAsync(cancellationToken);
+        var attributes = await StatAsync(sftp, remotePath, cancellationToken)
+            ?? throw new KilnException($"Cannot download '{remotePath}' from {endpoint}: no such file.");
+        using var task = attributes.Size < ProgressThreshold ? null : progress.Start($"download {remotePath}", attributes.Size);
+        var reporter = new TransferProgress(task);
+        await sftp.DownloadFileAsync(remotePath, destination, new SyncProgress<DownloadFileProgressReport>(r => reporter.Report((long)r.TotalBytesDownloaded)), cancellationToken);
+    }
+
+    public async Task DownloadDirectoryAsync(string remoteDirectory, string localDirectory, CancellationToken cancellationToken)
+    {
+        var sftp = await SftpAsync(cancellationToken);
+        var attributes = await StatAsync(sftp, remoteDirectory, cancellationToken);
+        if (attributes is not { IsDirectory: true })
+            throw new KilnException($"Cannot download '{remoteDirectory}' from {endpoint}: no such directory.");
+        Directory.CreateDirectory(localDirectory);
+        await DownloadTreeAsync(sftp, RemotePath.TrimEnd(remoteDirectory), localDirectory, cancellationToken);
+    }
+
+    /// <summary>Closes the sessions; the next call reconnects. For tests and for builders that restart the machine on purpose.</summary>
+    public async Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        await _connectLock.WaitAsync(cancellationToken);
+        try
+        {
+            CloseClients();
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        CloseClients();
+        _key?.Dispose();
+        _key = null;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The command line as sent: exports (shell-quoted), then the command; wrapped in <c>sudo -n sh -c</c> for a
+    /// non-root user. The exports go inside the sudo'd shell rather than through <c>sudo -E</c>, which sudoers
+    /// without SETENV refuse and env_reset would filter anyway.
+    /// </summary>
+    internal string Compose(RemoteCommand command)
+    {
+        var script = ShellQuote.Exports(command.Environment) + command.CommandLine;
+        return command.Sudo && !IsRoot ? "sudo -n sh -c " + ShellQuote.Quote(script) : script;
+    }
+
+    /// <summary>What the log may show: the command, never the values of its environment.</summary>
+    private static string Describe(RemoteCommand command)
+    {
+        var shown = command.Display ?? command.CommandLine;
+        var text = command.Sudo ? "(sudo) " + shown : shown;
+        return command.Environment.Count == 0
+            ? text
+            : $"{text} (environment: {string.Join(", ", command.Environment.Keys.Order(StringComparer.Ordinal))})";
+    }
+
+    private async Task UploadTreeAsync(DirectoryInfo local, string remote, CancellationToken cancellationToken)
+    {
+        foreach (var entry in local.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = remote + "/" + entry.Name;
+            if (entry.LinkTarget is { } linkTarget)
+            {
+                await CreateLinkAsync(linkTarget, target, cancellationToken);
+            }
+            else if (entry is DirectoryInfo directory)
+            {
+                await CreateRemoteDirectoryAsync(await SftpAsync(cancellationToken), target, DirectoryMode(directory.FullName), cancellationToken);
+                await UploadTreeAsync(directory, target, cancellationToken);
+            }
+            else
+            {
+                await using var stream = File.OpenRead(entry.FullName);
+                await UploadAsync(stream, target, cancellationToken, (int)UnixModes.Get(entry.FullName, UnixModes.DefaultFile));
+            }
+        }
+    }
+
+    private async Task DownloadTreeAsync(SftpClient sftp, string remote, string local, CancellationToken cancellationToken)
+    {
+        var entries = new List<ISftpFile>();
+        await foreach (var entry in sftp.ListDirectoryAsync(remote, cancellationToken))
+        {
+            if (entry.Name is not ("." or ".."))
+                entries.Add(entry);
+        }
+
+        foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            var target = Path.Combine(local, entry.Name);
+            var mode = ModeOf(entry.Attributes);
+            if (entry.IsDirectory)
+            {
+                Directory.CreateDirectory(target);
+                await DownloadTreeAsync(sftp, remote + "/" + entry.Name, target, cancellationToken);
+                UnixModes.Set(target, mode);
+            }
+            else if (entry.IsSymbolicLink)
+            {
+                var linkTarget = await ReadLinkAsync(remote + "/" + entry.Name, cancellationToken);
+                if (File.Exists(target) || Directory.Exists(target))
+                    File.Delete(target);
+                File.CreateSymbolicLink(target, linkTarget);
+            }
+            else if (entry.IsRegularFile)
+            {
+                // Appear whole or not at all: write beside the target, then rename over it.
+                var partial = Path.Combine(local, $".{entry.Name}.kiln-partial");
+                try
+                {
+                    await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+                        await DownloadAsync(remote + "/" + entry.Name, stream, cancellationToken);
+                    UnixModes.Set(partial, mode);
+                    File.Move(partial, target, overwrite: true);
+                }
+                finally
+                {
+                    File.Delete(partial);
+                }
+            }
+            else
+            {
+                log.Warn($"skipped '{remote}/{entry.Name}' while downloading: it is neither a file, a directory nor a symbolic link");
+            }
+        }
+    }
+
+    // SSH.NET's SymbolicLink makes the target absolute, which breaks relative links; ln keeps it as written.
+    private async Task CreateLinkAsync(string linkTarget, string path, CancellationToken cancellationToken)
+    {
+        var output = new CommandOutputTail(capacity: 5);
+        var result = await ExecuteAsync(new RemoteCommand($"ln -sfn -- {ShellQuote.Quote(linkTarget)} {ShellQuote.Quote(path)}"), output, cancellationToken);
+        if (result.ExitCode != 0)
+            throw new KilnException($"Cannot create the symbolic link '{path}' on {endpoint} (exit code {result.ExitCode}).{output.Describe()}");
+    }
+
+    // SFTP's readlink is not exposed by SSH.NET; the shell has it.
+    private async Task<string> ReadLinkAsync(string path, CancellationToken cancellationToken)
+    {
+        var output = new CommandOutputTail(capacity: 2);
+        var result = await ExecuteAsync(new RemoteCommand("readlink -- " + ShellQuote.Quote(path)), output, cancellationToken);
+        if (result.ExitCode != 0 || output.LastLines.Count != 1)
+            throw new KilnException($"Cannot read the symbolic link '{path}' on {endpoint} (exit code {result.ExitCode}).{output.Describe()}");
+        return output.LastLines[0];
+    }
+
+    private static async Task CreateRemoteDirectoryAsync(SftpClient sftp, string path, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        var trimmed = RemotePath.TrimEnd(path);
+        var parts = trimmed.Split('/');
+        var current = trimmed.StartsWith('/') ? "" : ".";
+        foreach (var part in parts.Where(p => p.Length > 0))
+        {
+            current = current.Length == 0 ? "/" + part : current + "/" + part;
+            var attributes = await StatAsync(sftp, current, cancellationToken);
+            if (attributes is null)
+                await sftp.CreateDirectoryAsync(current, cancellationToken);
+            else if (!attributes.IsDirectory)
+                throw new KilnException($"Cannot create directory '{current}': a file of that name exists.");
+        }
+
+        await ChangeModeAsync(sftp, trimmed, mode, cancellationToken);
+    }
+
+    // SSH.NET's ChangePermissions takes octal digits written as a decimal number and drops the special bits;
+    // setting the flags on the attributes keeps all twelve.
+    private static async Task ChangeModeAsync(SftpClient sftp, string path, UnixFileMode mode, CancellationToken cancellationToken)
+    {
+        var attributes = await sftp.GetAttributesAsync(path, cancellationToken);
+        attributes.OwnerCanRead = mode.HasFlag(UnixFileMode.UserRead);
+        attributes.OwnerCanWrite = mode.HasFlag(UnixFileMode.UserWrite);
+        attributes.OwnerCanExecute = mode.HasFlag(UnixFileMode.UserExecute);
+        attributes.GroupCanRead = mode.HasFlag(UnixFileMode.GroupRead);
+        attributes.GroupCanWrite = mode.HasFlag(UnixFileMode.GroupWrite);
+        attributes.GroupCanExecute = mode.HasFlag(UnixFileMode.GroupExecute);
+        attributes.OthersCanRead = mode.HasFlag(UnixFileMode.OtherRead);
+        attributes.OthersCanWrite = mode.HasFlag(UnixFileMode.OtherWrite);
+        attributes.OthersCanExecute = mode.HasFlag(UnixFileMode.OtherExecute);
+        attributes.IsUIDBitSet = mode.HasFlag(UnixFileMode.SetUser);
+        attributes.IsGroupIDBitSet = mode.HasFlag(UnixFileMode.SetGroup);
+        attributes.IsStickyBitSet = mode.HasFlag(UnixFileMode.StickyBit);
+        await Task.Run(() => sftp.SetAttributes(path, attributes), cancellationToken);
+    }
+
+    private static async Task<SftpFileAttributes?> StatAsync(SftpClient sftp, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await sftp.GetAttributesAsync(path, cancellationToken);
+        }
+        catch (SftpPathNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static UnixFileMode DirectoryMode(string path) => UnixModes.Get(path, UnixModes.DefaultDirectory);
+
+    private static UnixFileMode ModeOf(SftpFileAttributes a)
+    {
+        var mode = UnixFileMode.None;
+        if (a.OwnerCanRead) mode |= UnixFileMode.UserRead;
+        if (a.OwnerCanWrite) mode |= UnixFileMode.UserWrite;
+        if (a.OwnerCanExecute) mode |= UnixFileMode.UserExecute;
+        if (a.GroupCanRead) mode |= UnixFileMode.GroupRead;
+        if (a.GroupCanWrite) mode |= UnixFileMode.GroupWrite;
+        if (a.GroupCanExecute) mode |= UnixFileMode.GroupExecute;
+        if (a.OthersCanRead) mode |= UnixFileMode.OtherRead;
+        if (a.OthersCanWrite) mode |= UnixFileMode.OtherWrite;
+        if (a.OthersCanExecute) mode |= UnixFileMode.OtherExecute;
+        if (a.IsUIDBitSet) mode |= UnixFileMode.SetUser;
+        if (a.IsGroupIDBitSet) mode |= UnixFileMode.SetGroup;
+        if (a.IsStickyBitSet) mode |= UnixFileMode.StickyBit;
+        return mode;
+    }
+
+    private static async Task PumpAsync(Stream stream, Action<string> sink)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        while (await reader.ReadLineAsync() is { } line)
+            sink(line);
+    }
+
+    private static bool IsDisconnect(Exception ex, BaseClient client) =>
+        ex is SshConnectionException || (ex is SshException or ObjectDisposedException or InvalidOperationException && !client.IsConnected);
+
+    private static int SignalNumber(string signal) => signal switch
+    {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "ILL" => 4,
+        "ABRT" => 6,
+        "FPE" => 8,
+        "KILL" => 9,
+        "SEGV" => 11,
+        "PIPE" => 13,
+        "ALRM" => 14,
+        "TERM" => 15,
+        "USR1" => 10,
+        "USR2" => 12,
+        _ => 0,
+    };
+
+    private async Task<SshClient> SshAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _connectLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_ssh is { IsConnected: true })
+                return _ssh;
+            _ssh?.Dispose();
+            _ssh = null;
+            _ssh = await WaitForConnectionAsync(info => new SshClient(info), cancellationToken);
+            return _ssh;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private async Task<SftpClient> SftpAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _connectLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_sftp is { IsConnected: true })
+                return _sftp;
+            _sftp?.Dispose();
+            _sftp = null;
+            _sftp = await WaitForConnectionAsync(info => new SftpClient(info), cancellationToken);
+            return _sftp;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private async Task<TClient> WaitForConnectionAsync<TClient>(Func<SshConnectionInfo, TClient> create, CancellationToken cancellationToken)
+        where TClient : BaseClient
+    {
+        var key = LoadKey();
+        var watch = Stopwatch.StartNew();
+        var nextReport = ReportInterval;
+        var attempts = 0;
+        string lastError = "none yet";
+        while (true)
+        {
+            var remaining = endpoint.Timeout - watch.Elapsed;
+            var attemptTimeout = remaining < HandshakeTimeout ? remaining : HandshakeTimeout;
+            if (attemptTimeout < TimeSpan.FromSeconds(1))
+                attemptTimeout = TimeSpan.FromSeconds(1);
+            var info = new SshConnectionInfo(endpoint.Host, endpoint.Port, endpoint.Username, new PrivateKeyAuthenticationMethod(endpoint.Username, key))
+            {
+                Timeout = attemptTimeout,
+            };
+            var client = create(info);
+            client.KeepAliveInterval = endpoint.KeepAliveInterval;
+            client.HostKeyReceived += OnHostKeyReceived;
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(attemptTimeout);
+                await client.ConnectAsync(attempt.Token);
+                if (attempts > 0)
+                    log.Info($"SSH on {endpoint.Host}:{endpoint.Port} answered after {Seconds(watch.Elapsed)}");
+                return client;
+            }
+            catch (Exception ex) when (ex is not KilnException && !cancellationToken.IsCancellationRequested)
+            {
+                client.Dispose();
+                ThrowIfHostKeyChanged();
+                lastError = DescribeFailure(ex);
+            }
+            catch
+            {
+                client.Dispose();
+                ThrowIfHostKeyChanged();
+                throw;
+            }
+
+            if (attempts++ == 0)
+                log.Info($"waiting for SSH on {endpoint.Host}:{endpoint.Port} as {endpoint.Username} (up to {Seconds(endpoint.Timeout)}; {lastError})");
+            if (watch.Elapsed >= endpoint.Timeout)
+            {
+                throw new KilnException(
+                    $"SSH on {endpoint.Host}:{endpoint.Port} did not accept {endpoint.Username} within {Seconds(endpoint.Timeout)} (last error: {lastError}).",
+                    "Check that the machine booted and runs sshd, that the build key reached the user's authorized_keys, " +
+                    "and raise ssh_timeout if the machine is just slow to boot.");
+            }
+
+            if (watch.Elapsed >= nextReport)
+            {
+                log.Info($"waiting for SSH on {endpoint.Host}:{endpoint.Port} ({Seconds(watch.Elapsed)}, last error: {lastError})");
+                nextReport += ReportInterval;
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+
+    private PrivateKeyFile LoadKey()
+    {
+        if (_key is not null)
+            return _key;
+        try
+        {
+            return _key = new PrivateKeyFile(endpoint.PrivateKeyPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or SshException or ArgumentException)
+        {
+            // The message names the file only: key material must not reach the log.
+            throw new KilnException(
+                $"Cannot use the SSH private key '{endpoint.PrivateKeyPath}': {ex.GetType().Name}.",
+                "The key must be an unencrypted OpenSSH, PEM or PuTTY private key (ed25519, ECDSA or RSA) readable by this user.");
+        }
+    }
+
+    private void OnHostKeyReceived(object? sender, HostKeyEventArgs e)
+    {
+        var presented = $"{e.HostKeyName} SHA256:{e.FingerPrintSHA256}";
+        lock (_pinLock)
+        {
+            _pinnedHostKey ??= presented;
+            e.CanTrust = _pinnedHostKey == presented;
+            if (!e.CanTrust)
+                _rejectedHostKey = presented;
+        }
+    }
+
+    private void ThrowIfHostKeyChanged()
+    {
+        string? pinned, rejected;
+        lock (_pinLock)
+        {
+            pinned = _pinnedHostKey;
+            rejected = _rejectedHostKey;
+        }
+
+        if (rejected is not null)
+        {
+            throw new KilnException(
+                $"The SSH host key of {endpoint.Host}:{endpoint.Port} changed during the build: it was {pinned}, now it is {rejected}.",
+                "Kiln trusts the host key it sees first and pins it for the rest of the build. A different key means another " +
+                "machine answers on this address (a port clash or a stale VM), or the machine regenerated its host keys " +
+                "mid-build; generate them before sshd first starts instead.");
+        }
+    }
+
+    private static string DescribeFailure(Exception ex) => ex switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "connection refused",
+        SocketException { SocketErrorCode: SocketError.TimedOut } => "connection timed out",
+        SocketException { SocketErrorCode: SocketError.HostNotFound } => "host not found",
+        SocketException { SocketErrorCode: SocketError.HostUnreachable or SocketError.NetworkUnreachable } => "host unreachable",
+        SocketException socket => socket.Message,
+        SshAuthenticationException auth => $"authentication failed: {auth.Message}",
+        SshOperationTimeoutException => "the SSH handshake timed out",
+        SshConnectionException connection => $"the SSH handshake failed: {connection.Message}",
+        OperationCanceledException => "no answer to the SSH handshake",
+        _ => ex.Message,
+    };
+
+    private static string Seconds(TimeSpan span) => $"{(int)span.TotalSeconds} s";
+
+    private void CloseClients()
+    {
+        _ssh?.Dispose();
+        _ssh = null;
+        _sftp?.Dispose();
+        _sftp = null;
+    }
+
+    /// <summary>Turns SSH.NET's running totals into the increments <see cref="IProgressTask"/> takes.</summary>
+    private sealed class TransferProgress(IProgressTask? task)
+    {
+        private long _reported;
+
+        public void Report(long total)
+        {
+            if (task is null)
+                return;
+            var delta = Interlocked.Exchange(ref _reported, total);
+            if (total > delta)
+                task.Advance(total - delta);
+        }
+    }
+
+    /// <summary>An IProgress that reports on the caller's thread (Progress&lt;T&gt; posts, and would reorder reports).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

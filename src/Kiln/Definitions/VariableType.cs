@@ -1,0 +1,10 @@
+namespace Kiln.Definitions;
+
+public enum VariableType
+{
+    String,
+    Number,
+    Bool,
+    List,
+    Map,
+}

@@ -1,0 +1,10 @@
+namespace Kiln.Provisioners;
+
+public enum FileDirection
+{
+    /// <summary>From the build host to the machine.</summary>
+    Upload,
+
+    /// <summary>From the machine to the build host.</summary>
+    Download,
+}

@@ -1,0 +1,7 @@
+namespace Kiln.Publishers;
+
+public enum ChecksumType
+{
+    Sha256,
+    Sha512,
+}

@@ -1,0 +1,7 @@
+namespace Kiln.Publishers;
+
+public enum CompressionFormat
+{
+    Zstd,
+    Gzip,
+}

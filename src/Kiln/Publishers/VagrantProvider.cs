@@ -1,0 +1,10 @@
+namespace Kiln.Publishers;
+
+public enum VagrantProvider
+{
+    /// <summary>A qcow2 disk (box.img) for vagrant-libvirt.</summary>
+    Libvirt,
+
+    /// <summary>The OVF and VMDK of an OVA for VirtualBox.</summary>
+    Virtualbox,
+}

@@ -1,0 +1,15 @@
+using Kiln.Communicators;
+using Kiln.Definitions;
+using Kiln.Pipeline;
+
+namespace Kiln.IntegrationTests.Ssh;
+
+internal sealed class SshTestSourceConfig : SourceConfig;
+
+/// <summary>What a builder's state looks like to the SSH steps.</summary>
+internal sealed class SshTestState(BuildContext context) : BuildState(context), ISshTarget, IBuildKeyHolder
+{
+    public SshEndpoint? SshEndpoint { get; set; }
+
+    public SshKeyPair? BuildKey { get; set; }
+}

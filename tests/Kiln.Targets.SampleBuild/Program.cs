@@ -1,0 +1,31 @@
+using Kiln.Targets;
+
+return await KilnHost.RunAsync<SampleBuild>(args, build => build.Hello);
+
+internal sealed class SampleBuild : KilnBuild
+{
+    [Parameter("Printed through Console, so the host must redact it."), Secret]
+    public string? Token { get; set; }
+
+    public Target Hello => _ => _
+        .Description("Prints a greeting.")
+        .Executes(() => Console.WriteLine($"hello, token {Token}"));
+
+    /// <summary>Waits until cancelled, then cleans up; the test signals the process once it has printed WAITING.</summary>
+    Target Wait => _ => _.Executes(async cancellationToken =>
+    {
+        Console.WriteLine("WAITING");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        finally
+        {
+            Console.WriteLine("CLEANED UP");
+        }
+    });
+
+    Target AfterWait => _ => _.DependsOn(Wait).Executes(() => Console.WriteLine("must not run"));
+
+    Target Fail => _ => _.Executes(() => throw new InvalidOperationException("broken on purpose"));
+}
