@@ -82,7 +82,7 @@ public sealed class ImageDownloadTests : IAsyncDisposable
 
         Assert.Contains("not the expected", error.Message, StringComparison.Ordinal);
         // Only the (empty) lock file stays: neither the image nor its partial download.
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_cache, "images")).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_cache, "images")), f => !f.EndsWith(".lock", StringComparison.Ordinal));
     }
 
     public async ValueTask DisposeAsync()
