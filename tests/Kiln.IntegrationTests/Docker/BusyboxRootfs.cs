@@ -6,7 +6,7 @@ namespace Kiln.IntegrationTests.Docker;
 internal static class BusyboxRootfs
 {
     private const string Busybox = "/bin/busybox";
-    private static readonly string[] Applets = ["sh", "sleep", "cat", "echo", "ls", "mkdir", "rm", "stat", "test", "true", "pgrep", "readlink", "ln"];
+    private static readonly string[] Applets = ["sh", "sleep", "cat", "echo", "ls", "mkdir", "rm", "stat", "test", "true", "readlink", "ln", "chmod", "grep", "env"];
 
     public static async Task<string> WriteAsync(string path, CancellationToken cancellationToken)
     {

@@ -62,9 +62,9 @@ public sealed class DockerSourceConfigTests
         var builder = new DockerBuilder();
         var source = new ResolvedSource { Name = "container", Type = "docker", Config = new DockerSourceConfig { Image = "debian" } };
 
-        Assert.Equal(["docker-connect", "docker-base-image", "docker-run", "docker-commit"], builder.DescribeSteps(source).Select(s => s.Name));
+        Assert.Equal(["docker-connect", "docker-base-image", "docker-run", "provision", "docker-commit"], builder.DescribeSteps(source).Select(s => s.Name));
         var verified = source with { Verify = [new ResolvedPlugin<ProvisionerConfig>("shell", new Check(), null)] };
-        Assert.Equal("docker-run-verify", builder.DescribeSteps(verified)[^1].Name);
+        Assert.Equal(["docker-run-verify", "verify"], builder.DescribeSteps(verified).TakeLast(2).Select(s => s.Name));
     }
 
     [Fact]
