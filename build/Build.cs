@@ -1,13 +1,14 @@
+using Kiln.Components;
 using Kiln.Targets;
 
 namespace Kiln.RepositoryBuild;
 
 /// <summary>
 /// The repository's own build: ./build.sh --help is its map.
-/// Image targets (BuildImages and its stages) come from Kiln.Components: this class will implement that
-/// component interface next to the targets below, and they will show up here without further wiring.
+/// Image targets (BuildImages, its stage targets, ValidateImages, InspectImages, SweepImages, CleanImages) come from
+/// the Kiln.Components interface it implements; BuildImages bakes what Compile produced into the images.
 /// </summary>
-internal sealed class Build : KilnBuild
+internal sealed class Build : KilnBuild, IKilnImages
 {
     public static Task<int> Main(string[] args) => KilnHost.RunAsync<Build>(args, build => build.Compile);
 
@@ -16,6 +17,12 @@ internal sealed class Build : KilnBuild
 
     [Parameter("Test filter passed to dotnet test --filter (VSTest syntax, e.g. FullyQualifiedName~Kiln.Targets).")]
     public string? Filter { get; set; }
+
+    /// <summary>The compiled app the example image carries (templates/app.kiln.yaml declares app_dir).</summary>
+    IReadOnlyDictionary<string, string> IKilnImages.ImageVariables => new Dictionary<string, string>
+    {
+        ["app_dir"] = Path.Combine(RootDirectory, "src", "Kiln", "bin", Configuration.ToString(), "net10.0"),
+    };
 
     string Solution => Path.Combine(RootDirectory, "Kiln.slnx");
 
@@ -45,7 +52,7 @@ internal sealed class Build : KilnBuild
         .Description("Restores the NuGet packages of the solution.")
         .Executes(cancellationToken => DotNet.RunAsync(["restore", Solution], RootDirectory, cancellationToken));
 
-    Target Compile => _ => _
+    public Target Compile => _ => _
         .Description("Builds the solution (warnings are errors).")
         .DependsOn(Restore)
         .Executes(cancellationToken => DotNet.RunAsync(["build", Solution, "--no-restore", "--configuration", Configuration.ToString()], RootDirectory, cancellationToken));
@@ -53,6 +60,7 @@ internal sealed class Build : KilnBuild
     Target Test => _ => _
         .Description("Runs the unit and integration tests; TRX results go to output/test-results.")
         .DependsOn(Compile)
+        .DependsOn<IKilnImages>(x => x.ValidateImages)
         .Executes(async cancellationToken =>
         {
             DeleteDirectory(TestResultsDirectory);

@@ -52,6 +52,7 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             var skip = commandLine.Find(BuiltInOptions.Skip);
             Planner.ApplySkip(plan, skip is null ? null : [.. skip.Values.SelectMany(CommandLine.SplitTargets).Select(name => FindTarget(graph, name))], skip is { Values.Count: 0 });
             Planner.ApplyStaticConditions(plan);
+            session.ScheduledTargets = [.. plan.Order.Where(target => !plan.IsSkipped(target)).Select(target => target.Name)];
 
             if (commandLine.Has(BuiltInOptions.Plan))
             {

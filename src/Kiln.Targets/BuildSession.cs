@@ -25,6 +25,11 @@ public sealed class BuildSession
     /// <summary>The targets named on the command line (or the default target).</summary>
     public IReadOnlyList<string> InvokedTargets { get; internal set; } = [];
 
+    /// <summary>The targets of the plan that will run unless a dynamic condition or a failure stops them, in order.</summary>
+    public IReadOnlyList<string> ScheduledTargets { get; internal set; } = [];
+
+    public bool IsScheduled(string targetName) => ScheduledTargets.Contains(targetName, StringComparer.OrdinalIgnoreCase);
+
     public void Info(string message) => output.Line(message);
 
     public void Debug(string message) => output.Debug(message);

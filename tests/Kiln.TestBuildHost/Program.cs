@@ -7,7 +7,8 @@ using Kiln.Secrets;
 
 // Usage: Kiln.TestBuildHost <ledger-directory> <scratch-root>
 // Runs one real build through ImageBuildSession and a DiskLedger. Its steps create a ledgered directory and a ledgered
-// process tree, then print "READY <directory> <pid>" and wait forever, for a test to SIGKILL this process.
+// process tree, then print "READY <directory> <pid>" and wait forever: for a test to SIGKILL this process (nothing is
+// cleaned, a sweep must do it) or to SIGTERM it (the build is cancelled and cleans up itself; exit code 3).
 if (args.Length != 2)
 {
     await Console.Error.WriteLineAsync("usage: Kiln.TestBuildHost <ledger-directory> <scratch-root>");
@@ -36,8 +37,11 @@ var options = new BuildSessionOptions
     Redactor = new NoSecrets(),
 };
 var planned = new PlannedImage { Name = "victim", Sources = ["local"], Resolve = (_, _) => Task.FromResult(image) };
-var results = await new ImageBuildSession([planned], options).RunAsync(CancellationToken.None);
-return results.All(r => r.Succeeded) ? 0 : 1;
+using var signals = new StopSignals(line => Console.Out.WriteLine(line));
+var session = new ImageBuildSession([planned], options);
+signals.CleaningUp = () => session.CleaningUp;
+var results = await session.RunAsync(signals.Token);
+return results.All(r => r.Succeeded) ? 0 : results.Any(r => r.Status == BuildStatus.Cancelled) ? 3 : 1;
 
 internal sealed class HostConfig : SourceConfig
 {

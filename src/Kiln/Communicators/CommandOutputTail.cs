@@ -1,12 +1,14 @@
 using Kiln.Pipeline;
+using Kiln.Secrets;
 
 namespace Kiln.Communicators;
 
 /// <summary>
 /// Forwards a command's output to a build log (when given one) and keeps its last lines, so a failure can quote
-/// them. Safe to call from the two threads that read stdout and stderr.
+/// them; kept lines pass through the redactor, since error messages leave Kiln too. Safe to call from the two
+/// threads that read stdout and stderr.
 /// </summary>
-public sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20) : ICommandOutput
+public sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20, IRedactor? redactor = null) : ICommandOutput
 {
     private readonly Queue<string> _lines = new();
     private readonly Lock _lock = new();
@@ -40,7 +42,7 @@ public sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20) 
     {
         lock (_lock)
         {
-            _lines.Enqueue(line);
+            _lines.Enqueue(redactor?.Redact(line) ?? line);
             while (_lines.Count > capacity)
                 _lines.Dequeue();
         }

@@ -52,85 +52,112 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     public async Task<CommandResult> ExecuteAsync(RemoteCommand command, ICommandOutput output, CancellationToken cancellationToken)
     {
-        var client = await SshAsync(cancellationToken);
         log.Verbose($"ssh {endpoint}: {Describe(command)}");
-        using var sshCommand = client.CreateCommand(Compose(command), Encoding.UTF8);
-        Task execution;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            execution = sshCommand.ExecuteAsync(cancellationToken);
-        }
-        catch (Exception ex) when (IsDisconnect(ex, client))
-        {
-            log.Verbose($"ssh {endpoint}: the connection was closed before the command started ({ex.Message})");
+            var client = await SshAsync(cancellationToken);
+            using var sshCommand = client.CreateCommand(Compose(command), Encoding.UTF8);
+            Task execution;
+            try
+            {
+                execution = sshCommand.ExecuteAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsDisconnect(ex, client))
+            {
+                // Nothing ran: the session died since the last call (a reboot, an sshd restart). Reconnect and run it.
+                await DropAsync(client);
+                if (attempt == 1)
+                {
+                    log.Verbose($"ssh {endpoint}: the connection was gone before the command started ({ex.Message}); reconnecting");
+                    continue;
+                }
+
+                return new CommandResult(null);
+            }
+
+            var pumps = Task.WhenAll(
+                PumpAsync(sshCommand.OutputStream, output.StandardOutput),
+                PumpAsync(sshCommand.ExtendedOutputStream, output.StandardError));
+            try
+            {
+                await execution;
+            }
+            catch (Exception ex) when (IsDisconnect(ex, client))
+            {
+                await pumps;
+                await DropAsync(client);
+                log.Verbose($"ssh {endpoint}: the connection was closed while the command ran ({ex.Message})");
+                return new CommandResult(null);
+            }
+            catch
+            {
+                await pumps;
+                throw;
+            }
+
+            await pumps;
+            if (sshCommand.ExitStatus is { } status)
+                return new CommandResult(status);
+            if (sshCommand.ExitSignal is { } signal)
+                return new CommandResult(128 + SignalNumber(signal));
+            // The channel closed without an exit status: the session (or the machine) went away under the command.
             return new CommandResult(null);
         }
-
-        var pumps = Task.WhenAll(
-            PumpAsync(sshCommand.OutputStream, output.StandardOutput),
-            PumpAsync(sshCommand.ExtendedOutputStream, output.StandardError));
-        try
-        {
-            await execution;
-        }
-        catch (Exception ex) when (IsDisconnect(ex, client))
-        {
-            await pumps;
-            log.Verbose($"ssh {endpoint}: the connection was closed while the command ran ({ex.Message})");
-            return new CommandResult(null);
-        }
-        catch
-        {
-            await pumps;
-            throw;
-        }
-
-        await pumps;
-        if (sshCommand.ExitStatus is { } status)
-            return new CommandResult(status);
-        if (sshCommand.ExitSignal is { } signal)
-            return new CommandResult(128 + SignalNumber(signal));
-        // The channel closed without an exit status: the session (or the machine) went away under the command.
-        return new CommandResult(null);
     }
 
-    public async Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken, int mode = 420)
+    public Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken, int mode = 420)
     {
-        var sftp = await SftpAsync(cancellationToken);
-        long? total = content.CanSeek ? content.Length - content.Position : null;
-        using var task = total is < ProgressThreshold ? null : progress.Start($"upload {remotePath}", total);
-        var reporter = new TransferProgress(task);
-        await sftp.UploadFileAsync(content, remotePath, new SyncProgress<UploadFileProgressReport>(r => reporter.Report((long)r.TotalBytesUploaded)), cancellationToken);
-        await ChangeModeAsync(sftp, remotePath, (UnixFileMode)mode, cancellationToken);
+        var start = content.CanSeek ? content.Position : 0;
+        return SftpAsync(
+            async sftp =>
+            {
+                long? total = content.CanSeek ? content.Length - content.Position : null;
+                using var task = total is < ProgressThreshold ? null : progress.Start($"upload {remotePath}", total);
+                var reporter = new TransferProgress(task);
+                await sftp.UploadFileAsync(content, remotePath, new SyncProgress<UploadFileProgressReport>(r => reporter.Report((long)r.TotalBytesUploaded)), cancellationToken);
+                await ChangeModeAsync(sftp, remotePath, (UnixFileMode)mode, cancellationToken);
+            },
+            content.CanSeek ? () => content.Position = start : null,
+            cancellationToken);
     }
 
     public async Task UploadDirectoryAsync(string localDirectory, string remoteDirectory, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(localDirectory))
             throw new KilnException($"Cannot upload '{localDirectory}': no such directory.");
-        var sftp = await SftpAsync(cancellationToken);
-        await CreateRemoteDirectoryAsync(sftp, remoteDirectory, DirectoryMode(localDirectory), cancellationToken);
+        await SftpAsync(sftp => CreateRemoteDirectoryAsync(sftp, remoteDirectory, DirectoryMode(localDirectory), cancellationToken), Idempotent, cancellationToken);
         await UploadTreeAsync(new DirectoryInfo(localDirectory), RemotePath.TrimEnd(remoteDirectory), cancellationToken);
     }
 
-    public async Task DownloadAsync(string remotePath, Stream destination, CancellationToken cancellationToken)
+    public Task DownloadAsync(string remotePath, Stream destination, CancellationToken cancellationToken)
     {
-        var sftp = await SftpAsync(cancellationToken);
-        var attributes = await StatAsync(sftp, remotePath, cancellationToken)
-            ?? throw new KilnException($"Cannot download '{remotePath}' from {endpoint}: no such file.");
-        using var task = attributes.Size < ProgressThreshold ? null : progress.Start($"download {remotePath}", attributes.Size);
-        var reporter = new TransferProgress(task);
-        await sftp.DownloadFileAsync(remotePath, destination, new SyncProgress<DownloadFileProgressReport>(r => reporter.Report((long)r.TotalBytesDownloaded)), cancellationToken);
+        var start = destination.CanSeek ? destination.Position : 0;
+        return SftpAsync(
+            async sftp =>
+            {
+                var attributes = await StatAsync(sftp, remotePath, cancellationToken)
+                    ?? throw new KilnException($"Cannot download '{remotePath}' from {endpoint}: no such file.");
+                using var task = attributes.Size < ProgressThreshold ? null : progress.Start($"download {remotePath}", attributes.Size);
+                var reporter = new TransferProgress(task);
+                await sftp.DownloadFileAsync(remotePath, destination, new SyncProgress<DownloadFileProgressReport>(r => reporter.Report((long)r.TotalBytesDownloaded)), cancellationToken);
+            },
+            destination.CanSeek
+                ? () =>
+                {
+                    destination.Position = start;
+                    destination.SetLength(start);
+                }
+                : null,
+            cancellationToken);
     }
 
     public async Task DownloadDirectoryAsync(string remoteDirectory, string localDirectory, CancellationToken cancellationToken)
     {
-        var sftp = await SftpAsync(cancellationToken);
-        var attributes = await StatAsync(sftp, remoteDirectory, cancellationToken);
+        var attributes = await SftpAsync(sftp => StatAsync(sftp, remoteDirectory, cancellationToken), Idempotent, cancellationToken);
         if (attributes is not { IsDirectory: true })
             throw new KilnException($"Cannot download '{remoteDirectory}' from {endpoint}: no such directory.");
         Directory.CreateDirectory(localDirectory);
-        await DownloadTreeAsync(sftp, RemotePath.TrimEnd(remoteDirectory), localDirectory, cancellationToken);
+        await DownloadTreeAsync(RemotePath.TrimEnd(remoteDirectory), localDirectory, cancellationToken);
     }
 
     /// <summary>Closes the sessions; the next call reconnects. For tests and for builders that restart the machine on purpose.</summary>
@@ -189,7 +216,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             }
             else if (entry is DirectoryInfo directory)
             {
-                await CreateRemoteDirectoryAsync(await SftpAsync(cancellationToken), target, DirectoryMode(directory.FullName), cancellationToken);
+                await SftpAsync(sftp => CreateRemoteDirectoryAsync(sftp, target, DirectoryMode(directory.FullName), cancellationToken), Idempotent, cancellationToken);
                 await UploadTreeAsync(directory, target, cancellationToken);
             }
             else
@@ -200,14 +227,22 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         }
     }
 
-    private async Task DownloadTreeAsync(SftpClient sftp, string remote, string local, CancellationToken cancellationToken)
+    private async Task DownloadTreeAsync(string remote, string local, CancellationToken cancellationToken)
     {
-        var entries = new List<ISftpFile>();
-        await foreach (var entry in sftp.ListDirectoryAsync(remote, cancellationToken))
-        {
-            if (entry.Name is not ("." or ".."))
-                entries.Add(entry);
-        }
+        var entries = await SftpAsync(
+            async sftp =>
+            {
+                var list = new List<ISftpFile>();
+                await foreach (var entry in sftp.ListDirectoryAsync(remote, cancellationToken))
+                {
+                    if (entry.Name is not ("." or ".."))
+                        list.Add(entry);
+                }
+
+                return list;
+            },
+            Idempotent,
+            cancellationToken);
 
         foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
         {
@@ -216,7 +251,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             if (entry.IsDirectory)
             {
                 Directory.CreateDirectory(target);
-                await DownloadTreeAsync(sftp, remote + "/" + entry.Name, target, cancellationToken);
+                await DownloadTreeAsync(remote + "/" + entry.Name, target, cancellationToken);
                 UnixModes.Set(target, mode);
             }
             else if (entry.IsSymbolicLink)
@@ -345,6 +380,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             sink(line);
     }
 
+    private static bool IsMissingSubsystem(SshException ex) =>
+        ex is not (SshConnectionException or SshAuthenticationException or SshOperationTimeoutException)
+        && ex.Message.Contains("ubsystem", StringComparison.Ordinal);
+
     private static bool IsDisconnect(Exception ex, BaseClient client) =>
         ex is SshConnectionException || (ex is SshException or ObjectDisposedException or InvalidOperationException && !client.IsConnected);
 
@@ -385,7 +424,64 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         }
     }
 
-    private async Task<SftpClient> SftpAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs an SFTP operation, reconnecting and running it once more if the session turns out to be gone (the machine
+    /// rebooted since the last transfer). <paramref name="rewind"/> undoes what the first try consumed (a stream's
+    /// position); null means the operation cannot be repeated.
+    /// </summary>
+    private async Task SftpAsync(Func<SftpClient, Task> operation, Action? rewind, CancellationToken cancellationToken) =>
+        await SftpAsync(
+            async sftp =>
+            {
+                await operation(sftp);
+                return true;
+            },
+            rewind,
+            cancellationToken);
+
+    private async Task<T> SftpAsync<T>(Func<SftpClient, Task<T>> operation, Action? rewind, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var sftp = await SftpClientAsync(cancellationToken);
+            try
+            {
+                return await operation(sftp);
+            }
+            catch (Exception ex) when (IsDisconnect(ex, sftp))
+            {
+                await DropAsync(sftp);
+                if (attempt > 1 || rewind is null)
+                    throw new KilnException($"The SFTP connection to {endpoint} was lost: {ex.Message}", "The machine went away during a transfer (a reboot?).");
+                log.Verbose($"sftp {endpoint}: the connection was lost ({ex.Message}); reconnecting");
+                rewind();
+            }
+        }
+    }
+
+    /// <summary>The rewind of an operation that can simply run again.</summary>
+    private static void Idempotent()
+    {
+    }
+
+    private async Task DropAsync(BaseClient client)
+    {
+        await _connectLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (ReferenceEquals(_ssh, client))
+                _ssh = null;
+            if (ReferenceEquals(_sftp, client))
+                _sftp = null;
+            client.Dispose();
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private async Task<SftpClient> SftpClientAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _connectLock.WaitAsync(cancellationToken);
@@ -434,11 +530,22 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                     log.Info($"SSH on {endpoint.Host}:{endpoint.Port} answered after {Seconds(watch.Elapsed)}");
                 return client;
             }
+            catch (SshException ex) when (client is SftpClient && IsMissingSubsystem(ex))
+            {
+                // Waiting would not help: the machine answers, it just cannot do SFTP.
+                client.Dispose();
+                throw new KilnException(
+                    $"{endpoint} accepts SSH but offers no SFTP, which Kiln copies files with ({ex.Message}).",
+                    "Install an SFTP server on the machine (Debian: openssh-sftp-server) or enable `Subsystem sftp` in its sshd_config.");
+            }
             catch (Exception ex) when (ex is not KilnException && !cancellationToken.IsCancellationRequested)
             {
                 client.Dispose();
                 ThrowIfHostKeyChanged();
-                lastError = DescribeFailure(ex);
+                // An attempt cut short by the overall deadline says nothing new; the error before it says more.
+                var cutShort = attemptTimeout < HandshakeTimeout && ex is OperationCanceledException or SshOperationTimeoutException;
+                if (!(cutShort && attempts > 0))
+                    lastError = DescribeFailure(ex);
             }
             catch
             {

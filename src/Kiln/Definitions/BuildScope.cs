@@ -19,6 +19,9 @@ public sealed record BuildScope
     /// <summary>The moment <c>{{ timestamp }}</c> returns, the same everywhere in one run.</summary>
     public DateTimeOffset Timestamp { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>Where <c>{{ uuid }}</c> comes from; fixed when fingerprinting, so a random name is not a changed input.</summary>
+    public Func<Guid> NewUuid { get; init; } = Guid.NewGuid;
+
     /// <summary>True when values only known during a build are placeholders (validation, plans).</summary>
     public bool IsSymbolic { get; private init; }
 

@@ -30,5 +30,8 @@ public sealed class BuildContext
 
     public OnErrorMode OnError { get; init; } = OnErrorMode.Cleanup;
 
+    /// <summary>The manifest shared by every build of the run (the manifest publisher's default, and what incremental builds read).</summary>
+    public string? ManifestPath { get; init; }
+
     public string BuildName => $"{Image.Name}.{Source.Name}";
 }

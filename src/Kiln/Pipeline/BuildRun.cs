@@ -40,20 +40,29 @@ internal sealed class BuildRun(
             return await FailedAsync(ex, cancellationToken);
         }
 
-        await CleanupAsync();
+        // Packer's order: the machine is gone before publishers run; the work directory stays until they are done.
+        await CleanupAsync(removeWorkDirectory: false);
+        Exception? publishError = null;
         try
         {
             await PublishAsync(cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
+        {
+            publishError = ex;
+        }
+
+        await CleanupAsync();
+        if (publishError is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             return Finish(BuildStatus.Cancelled, "cancelled while publishing");
         }
-        catch (Exception ex)
+
+        if (publishError is not null)
         {
-            var (reason, hint) = Explain(ex);
+            var (reason, hint) = Explain(publishError, fromStep: false);
             _log.Error(reason);
-            return Finish(BuildStatus.Failed, reason, hint, ex);
+            return Finish(BuildStatus.Failed, reason, hint, publishError);
         }
 
         return Finish(BuildStatus.Built);
@@ -86,6 +95,7 @@ internal sealed class BuildRun(
             Interaction = options.Interaction,
             Redactor = options.Redactor,
             OnError = options.OnError,
+            ManifestPath = options.ManifestPath ?? Path.Combine(options.OutputDirectory, "manifest.json"),
         };
         _pipeline = builder.CreatePipeline(context);
         _pipeline.State.Fingerprint = build.Image.Fingerprint?.Invoke(image, source);
@@ -182,9 +192,9 @@ internal sealed class BuildRun(
         return Finish(BuildStatus.Failed, reason, hint, error);
     }
 
-    private (string Reason, string? Hint) Explain(Exception error)
+    private (string Reason, string? Hint) Explain(Exception error, bool fromStep = true)
     {
-        var failedStep = _pipeline?.Timings.LastOrDefault(t => t.Outcome == StepOutcome.Failed);
+        var failedStep = fromStep ? _pipeline?.Timings.LastOrDefault(t => t.Outcome == StepOutcome.Failed) : null;
         var message = failedStep is null || error is DefinitionException
             ? error.Message
             : $"step '{failedStep.Step}' ({failedStep.Stage.ToString().ToLowerInvariant()}) failed: {error.Message}";
@@ -192,10 +202,10 @@ internal sealed class BuildRun(
         return (options.Redactor.Redact(message), hint is null ? null : options.Redactor.Redact(hint));
     }
 
-    private async Task CleanupAsync()
+    private async Task CleanupAsync(bool removeWorkDirectory = true)
     {
         using var bounded = new CancellationTokenSource(options.CleanupTimeout);
-        if (_pipeline is not null)
+        if (_pipeline is { PendingCleanups.Count: > 0 })
         {
             build.Cleaning = _pipeline;
             try
@@ -208,7 +218,7 @@ internal sealed class BuildRun(
             }
         }
 
-        if (_work is { } work)
+        if (removeWorkDirectory && _work is { } work)
         {
             try
             {

@@ -33,6 +33,9 @@ public sealed record BuildSessionOptions
     /// <summary>Scratch space; each build gets a ledgered directory under it, removed when the build ends.</summary>
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "kiln");
 
+    /// <summary>The run-wide Packer-style manifest; null means manifest.json in <see cref="OutputDirectory"/>.</summary>
+    public string? ManifestPath { get; init; }
+
     public required ILedger Ledger { get; init; }
 
     public required IBuildConsole Console { get; init; }

@@ -39,7 +39,7 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>
             startInfo.Environment[name] = value;
 
         context.Log.Info($"ansible: running {config.PlaybookFile} against {config.User ?? connection.Username}@{connection.Host}:{connection.Port}");
-        var output = new CommandOutputTail(context.Log);
+        var output = new CommandOutputTail(context.Log, redactor: context.Redactor);
         var exitCode = await LocalProcess.RunAsync(startInfo, output, cancellationToken, context.Ledger);
         if (exitCode != 0)
         {

@@ -16,7 +16,9 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
     protected override async Task RunAsync(ShellLocalConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;
-        var (startInfo, description) = StartInfo(config, context);
+        var (startInfo, command) = StartInfo(config, context);
+        // The command line may hold an interpolated secret; the log redacts, and so must the error message.
+        var description = context.Redactor.Redact(command);
         startInfo.WorkingDirectory = config.WorkingDirectory is null
             ? ProvisionerPaths.DefinitionDirectory(context)
             : ProvisionerPaths.Resolve(context, config.WorkingDirectory);
@@ -24,7 +26,7 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
             startInfo.Environment[name] = value;
 
         context.Log.Info($"shell-local: running {description}");
-        var output = new CommandOutputTail(context.Log);
+        var output = new CommandOutputTail(context.Log, redactor: context.Redactor);
         var exitCode = await LocalProcess.RunAsync(startInfo, output, cancellationToken, context.Ledger);
         if (!config.ValidExitCodes.Contains(exitCode))
         {

@@ -32,7 +32,7 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
             await communicator.UploadAsync(new MemoryStream(content), remotePath, cancellationToken, mode: 0b111_000_000);
             try
             {
-                await RunScriptAsync(config, communicator, log, name, remotePath, environment, cancellationToken);
+                await RunScriptAsync(config, communicator, state.Context, name, remotePath, environment, cancellationToken);
             }
             finally
             {
@@ -42,9 +42,10 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
     }
 
     private static async Task RunScriptAsync(
-        ShellConfig config, ICommunicator communicator, IBuildLog log, string name, string remotePath,
+        ShellConfig config, ICommunicator communicator, BuildContext context, string name, string remotePath,
         IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
+        var log = context.Log;
         var varsInline = ShellTemplate.HasVars(config.ExecuteCommand);
         var display = ShellTemplate.Display(config.ExecuteCommand, remotePath, environment);
         var command = new RemoteCommand(ShellTemplate.Expand(config.ExecuteCommand, remotePath, environment))
@@ -54,7 +55,7 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
             Display = display,
         };
         log.Info($"shell: running {name}");
-        var output = new CommandOutputTail(log);
+        var output = new CommandOutputTail(log, redactor: context.Redactor);
         var result = await communicator.ExecuteAsync(command, output, cancellationToken);
         if (result.ExitCode is not { } exitCode)
         {

@@ -12,11 +12,11 @@ public sealed class ManifestPublisher : Publisher<ManifestConfig>
     public override string Type => "manifest";
 
     /// <summary>
-    /// manifest.json at the output root, shared by every build of the run: a build's output directory is
-    /// <c>&lt;output root&gt;/&lt;image&gt;/&lt;source&gt;</c> (see BuildRun).
+    /// The run-wide manifest the session names; without one, manifest.json at the output root, shared by every build
+    /// of the run: a build's output directory is <c>&lt;output root&gt;/&lt;image&gt;/&lt;source&gt;</c> (see BuildRun).
     /// </summary>
     public static string DefaultPath(BuildContext context) =>
-        Path.GetFullPath(Path.Combine(context.OutputDirectory, "..", "..", "manifest.json"));
+        context.ManifestPath ?? Path.GetFullPath(Path.Combine(context.OutputDirectory, "..", "..", "manifest.json"));
 
     protected override async Task<IReadOnlyList<Artifact>> PublishAsync(
         ManifestConfig config, BuildState state, IReadOnlyList<Artifact> inputs, CancellationToken cancellationToken)

@@ -80,6 +80,32 @@ public sealed class CrashSweepTests : IDisposable
         Assert.Empty(again.LiveRuns);
     }
 
+    [Fact]
+    public async Task A_build_stopped_with_sigterm_cancels_and_cleans_up_everything_itself()
+    {
+        using var host = StartHost();
+        var (scratch, sleeperPid) = await WaitUntilReadyAsync(host);
+        var tree = ProcessTree.Collect(ProcessIdentity.Of(sleeperPid) ?? throw new InvalidOperationException("the sleeper is not running"));
+        _started.AddRange(tree);
+
+        Assert.Equal(0, NativeMethods.Kill(host.Id, NativeMethods.SigTerm));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromMinutes(3));
+        var output = await host.StandardOutput.ReadToEndAsync(timeout.Token);
+        await host.WaitForExitAsync(timeout.Token);
+
+        Assert.True(host.ExitCode == 3, output);
+        Assert.Contains("SIGTERM: stopping; cleaning up", output, StringComparison.Ordinal);
+        Assert.Contains("[victim.local] warning: cancelled; cleaning up", output, StringComparison.Ordinal);
+        Assert.Contains("victim.local  cancelled", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(scratch));
+        Assert.All(tree, p => Assert.False(p.IsAlive, $"pid {p.Pid} survived the cancelled build"));
+        Assert.DoesNotContain(
+            Directory.GetFileSystemEntries(Path.Combine(_root.FullName, "work"), "*", SearchOption.AllDirectories),
+            e => e.EndsWith("victim.local", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(LedgerDirectory, "*.json"));
+    }
+
     private Process StartHost()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Kiln.TestBuildHost.dll");

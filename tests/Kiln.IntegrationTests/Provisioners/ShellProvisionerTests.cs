@@ -78,6 +78,22 @@ public sealed class ShellProvisionerTests : ProvisionerHarness
     }
 
     [Fact]
+    public async Task Secrets_in_the_output_are_masked_in_the_error_message()
+    {
+        State.Context.Redactor.Add("hunter2-secret");
+
+        var error = await Assert.ThrowsAsync<KilnException>(() => ProvisionAsync("shell", new ShellConfig
+        {
+            Inline = ["echo \"token is $TOKEN\"", "exit 1"],
+            Env = new Dictionary<string, string> { ["TOKEN"] = "hunter2-secret" },
+            RemoteFolder = Remote,
+        }));
+
+        Assert.Contains("token is <sensitive>", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Valid_exit_codes_decide_what_counts_as_success()
     {
         await ProvisionAsync("shell", new ShellConfig { Inline = ["exit 3"], ValidExitCodes = [0, 3], RemoteFolder = Remote });

@@ -213,6 +213,7 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
     {
         await using var ssh = Communicator();
         await RunAsync(ssh, new RemoteCommand("true"));
+        await ssh.UploadAsync(new MemoryStream([1, 2, 3]), Path.Combine(_remote, "before"), _cancellation);
         await _sshd.StopAsync();
 
         var restart = Task.Run(async () =>
@@ -222,9 +223,11 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
         }, _cancellation);
         var (result, stdout, _) = await RunAsync(ssh, new RemoteCommand("echo back"));
         await restart;
+        await ssh.UploadAsync(new MemoryStream([4, 5, 6]), Path.Combine(_remote, "after"), _cancellation);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(["back"], stdout);
+        Assert.Equal([4, 5, 6], await File.ReadAllBytesAsync(Path.Combine(_remote, "after"), _cancellation));
     }
 
     [Fact]
@@ -277,11 +280,26 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
     public async Task A_key_the_machine_does_not_accept_keeps_being_retried_and_is_reported_as_an_authentication_failure()
     {
         using var stranger = await SshKeyPair.CreateAsync(_sshd.Directory, "stranger", _cancellation);
-        await using var ssh = new SshCommunicator(_sshd.Endpoint(stranger.PrivateKeyPath, TimeSpan.FromSeconds(3)), _log, new NullProgress());
+        await using var ssh = new SshCommunicator(_sshd.Endpoint(stranger.PrivateKeyPath, TimeSpan.FromSeconds(10)), _log, new NullProgress());
 
         var error = await Assert.ThrowsAsync<KilnException>(() => ssh.ConnectAsync(_cancellation));
 
         Assert.Contains("authentication failed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_machine_without_SFTP_is_an_immediate_error_that_says_what_to_install()
+    {
+        await using var bare = await Sshd.StartNewAsync(_cancellation, sftp: false);
+        await bare.AuthorizeAsync(_key.PublicKey, _cancellation);
+        await using var ssh = new SshCommunicator(bare.Endpoint(_key.PrivateKeyPath), _log, new NullProgress());
+
+        var error = await Assert.ThrowsAsync<KilnException>(() => ssh.UploadAsync(new MemoryStream([1]), Path.Combine(_remote, "x"), _cancellation));
+
+        Assert.Contains("no SFTP", error.Message, StringComparison.Ordinal);
+        Assert.Contains("openssh-sftp-server", error.Hint, StringComparison.Ordinal);
+        // It gave up on the first answer instead of retrying until ssh_timeout.
+        Assert.DoesNotContain("waiting for SSH", _log.Text, StringComparison.Ordinal);
     }
 
     [Fact]

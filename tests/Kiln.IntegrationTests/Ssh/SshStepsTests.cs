@@ -132,7 +132,7 @@ public sealed class SshStepsTests : IAsyncLifetime
             // The build's session outlives its key; a new one is refused.
             var result = await _state.Communicator!.ExecuteAsync(new RemoteCommand("true"), new RecordingOutput(), _cancellation);
             Assert.Equal(0, result.ExitCode);
-            await using var fresh = new SshCommunicator(_sshd.Endpoint(key.PrivateKeyPath, TimeSpan.FromSeconds(2)), _log, new NullProgress());
+            await using var fresh = new SshCommunicator(_sshd.Endpoint(key.PrivateKeyPath, TimeSpan.FromSeconds(10)), _log, new NullProgress());
             var refused = await Assert.ThrowsAsync<KilnException>(() => fresh.ConnectAsync(_cancellation));
             Assert.Contains("authentication failed", refused.Message, StringComparison.Ordinal);
         }

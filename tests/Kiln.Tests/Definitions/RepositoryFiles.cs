@@ -7,6 +7,8 @@ internal static class RepositoryFiles
 
     public static string Templates => Path.Combine(Root, "templates");
 
+    public static string Samples => Path.Combine(Root, "samples", "templates");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -49,7 +49,7 @@ public sealed class SchemaTests
     [Fact]
     public async Task The_example_template_validates_against_the_schema_and_with_the_loader()
     {
-        var example = Path.Combine(RepositoryFiles.Templates, "example.kiln.yaml");
+        var example = Path.Combine(RepositoryFiles.Samples, "web.kiln.yaml");
         var schema = await JsonSchema.FromJsonAsync(SchemaGenerator.Generate(TestPlugins.Catalog).ToJsonString(), TestContext.Current.CancellationToken);
 
         var errors = schema.Validate(ToJson(example, File.ReadAllText(example)));
@@ -57,7 +57,66 @@ public sealed class SchemaTests
 
         Assert.Empty(errors);
         Assert.Empty(set.Validate());
-        Assert.Equal(["local", "aws"], set.Resolve("example", BuildScope.Symbolic).Sources.Select(s => s.Name));
+        Assert.Equal(["local", "aws"], set.Resolve("web", BuildScope.Symbolic).Sources.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void The_example_template_validates_with_the_plugins_compiled_into_Kiln()
+    {
+        var example = Path.Combine(RepositoryFiles.Templates, "example.kiln.yaml");
+
+        var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() });
+
+        Assert.Empty(set.Validate());
+        var plan = set.Inspect("example").Render();
+        Assert.Contains("source local (qemu)", plan, StringComparison.Ordinal);
+        Assert.Contains("source aws (amazon-ebs)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-token", plan, StringComparison.Ordinal);
+        TestContext.Current.TestOutputHelper?.WriteLine(plan);
+    }
+
+    [Fact]
+    public void Every_plugin_config_in_Kiln_uses_only_bindable_property_types()
+    {
+        var catalog = Kiln.Plugins.PluginCatalog.Default;
+        var roots = catalog.Builders.Values.Select(b => b.ConfigType)
+            .Concat(catalog.Provisioners.Values.Select(p => p.ConfigType))
+            .Concat(catalog.Publishers.Values.Select(p => p.ConfigType));
+        var seen = new HashSet<Type>();
+        var unsupported = new List<string>();
+
+        void Check(Type type)
+        {
+            if (!seen.Add(type))
+            {
+                return;
+            }
+
+            foreach (var property in ConfigModel.For(type).Properties)
+            {
+                var kind = ConfigModel.KindOf(property.Property.PropertyType, out var element);
+                while (kind is ValueKind.List or ValueKind.Map)
+                {
+                    kind = ConfigModel.KindOf(element, out element);
+                }
+
+                if (kind == ValueKind.Unsupported)
+                {
+                    unsupported.Add($"{type.Name}.{property.Property.Name} ({property.Property.PropertyType.Name})");
+                }
+                else if (kind == ValueKind.Object)
+                {
+                    Check(element);
+                }
+            }
+        }
+
+        foreach (var root in roots)
+        {
+            Check(root);
+        }
+
+        Assert.Empty(unsupported);
     }
 
     [Fact]

@@ -138,6 +138,27 @@ public sealed class PublishChainsTests
         Assert.Equal(["img", "img!"], result.Artifacts.Select(a => a.Id));
     }
 
+    [Fact]
+    public async Task A_publish_failure_fails_the_build_after_cleanup_and_names_the_publisher()
+    {
+        using var harness = new SessionHarness();
+        string? work = null;
+        var builder = new TestBuilder(_ => [new LambdaStep("capture", Stage.Capture, (state, _) =>
+        {
+            work = state.Context.WorkDirectory;
+            state.Artifacts.Add(new Artifact { BuilderType = "test", Id = "img" });
+            return Task.CompletedTask;
+        })]);
+        var image = SessionHarness.Image("a", ["s"], publish: [[Tag("x", fail: true)]]);
+
+        var result = Assert.Single(await new ImageBuildSession([image], harness.Options(builder, publishers: [_publisher])).RunAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(BuildStatus.Failed, result.Status);
+        Assert.Equal("publisher 'tag' (/defs/a.kiln.yaml:30:7) failed: registry said 401", result.Reason);
+        Assert.False(Directory.Exists(work));
+        Assert.Empty(harness.Ledger.Open);
+    }
+
     private sealed class RecordingPublisher(List<string> events) : Publisher<TagConfig>
     {
         public override string Type => "tag";

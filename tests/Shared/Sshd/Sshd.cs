@@ -19,10 +19,13 @@ internal sealed class Sshd : IAsyncDisposable
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _process;
 
-    private Sshd(string directory, int port)
+    private readonly bool _sftp;
+
+    private Sshd(string directory, int port, bool sftp)
     {
         Directory = directory;
         Port = port;
+        _sftp = sftp;
     }
 
     public string Directory { get; }
@@ -45,10 +48,11 @@ internal sealed class Sshd : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Prepares the directory, host key and config, and picks a free port, without starting sshd.</summary>
-    public static async Task<Sshd> CreateAsync(CancellationToken cancellationToken)
+    /// <param name="sftp">False for a machine whose sshd offers no SFTP subsystem.</param>
+    public static async Task<Sshd> CreateAsync(CancellationToken cancellationToken, bool sftp = true)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("kiln-sshd-").FullName;
-        var sshd = new Sshd(directory, FreePort());
+        var sshd = new Sshd(directory, FreePort(), sftp);
         try
         {
             await File.WriteAllTextAsync(sshd.AuthorizedKeysFile, "", cancellationToken);
@@ -65,9 +69,9 @@ internal sealed class Sshd : IAsyncDisposable
         }
     }
 
-    public static async Task<Sshd> StartNewAsync(CancellationToken cancellationToken)
+    public static async Task<Sshd> StartNewAsync(CancellationToken cancellationToken, bool sftp = true)
     {
-        var sshd = await CreateAsync(cancellationToken);
+        var sshd = await CreateAsync(cancellationToken, sftp);
         try
         {
             await sshd.StartAsync(cancellationToken);
@@ -194,7 +198,7 @@ internal sealed class Sshd : IAsyncDisposable
         MaxStartups 100
         MaxSessions 50
         LogLevel VERBOSE
-        Subsystem sftp internal-sftp
+        {(_sftp ? "Subsystem sftp internal-sftp" : "")}
 
         """;
 

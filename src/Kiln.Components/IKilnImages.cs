@@ -1,0 +1,160 @@
+using Kiln.Diagnostics;
+using Kiln.Images;
+using Kiln.Pipeline;
+using Kiln.Targets;
+
+namespace Kiln.Components;
+
+/// <summary>
+/// Kiln's image definitions as targets of a build: add this interface to a build class (and give it a Compile target)
+/// and <c>./build.sh BuildImages</c> compiles, then bakes, verifies and publishes every definition under templates/.
+/// The stage targets follow builds that run freely in parallel: each completes when every build has passed its stage.
+/// </summary>
+public interface IKilnImages : IKilnBuild
+{
+    /// <summary>The build's compile target; images are baked from what it produced.</summary>
+    Target Compile { get; }
+
+    [Parameter("Image definitions to build: names or globs (default: all).")]
+    string[] Image => this.Parameter<string[]>() ?? [];
+
+    [Parameter("Build only these sources: names or globs.")]
+    string[] Only => this.Parameter<string[]>() ?? [];
+
+    [Parameter("Build every source but these: names or globs.")]
+    string[] Except => this.Parameter<string[]>() ?? [];
+
+    [Parameter("Set a definition variable: --var name=value (repeatable).")]
+    string[] Var => this.Parameter<string[]>() ?? [];
+
+    [Parameter("Read definition variables from a YAML file (repeatable).")]
+    string[] VarFile => this.Parameter<string[]>() ?? [];
+
+    [Parameter("Rebuild images even when they are up to date.")]
+    bool Force => this.Parameter<bool>();
+
+    [Parameter("What a failed build leaves: cleanup (default), abort (keep everything) or debug (keep the machine, wait for Enter).")]
+    OnErrorMode OnError => this.Parameter<OnErrorMode?>() ?? OnErrorMode.Cleanup;
+
+    [Parameter("How many image builds run at once (default: half the cores).")]
+    int Parallel => this.Parameter<int?>() ?? BuildSessionOptions.DefaultParallelism;
+
+    [Parameter("Where images and the manifest go (default: output/images).")]
+    string Output => this.Parameter<string>() ?? Path.Combine("output", "images");
+
+    [Parameter("Where image definitions are (default: templates/).")]
+    string Templates => this.Parameter<string>() ?? "templates";
+
+    /// <summary>
+    /// Values the build hands to its definitions, such as the folder Compile wrote (<c>app_dir</c>). They arrive as
+    /// <c>KILN_VAR_&lt;name&gt;</c>, so a definition that declares the variable gets them, one that does not is not
+    /// bothered, and <c>--var</c> still wins.
+    /// </summary>
+    IReadOnlyDictionary<string, string> ImageVariables => new Dictionary<string, string>();
+
+    /// <summary>The values the image targets run with.</summary>
+    ImageBuildSettings ImageSettings => new()
+    {
+        Templates = Templates,
+        Images = Image,
+        Only = Only,
+        Except = Except,
+        Vars = Var,
+        VarFiles = VarFile,
+        Force = Force,
+        OnError = OnError,
+        Parallel = Parallel,
+        Output = Output,
+        WorkingDirectory = Session.RootDirectory,
+        Environment = ImageEnvironment.With(ImageVariables),
+        SkippedStages = new HashSet<Stage>(Enum.GetValues<Stage>().Where(stage => !Session.IsScheduled(stage + "Images"))),
+    };
+
+    Target ValidateImages => _ => _
+        .Description("Checks every image definition and reports all problems with file:line:col.")
+        .Executes(() =>
+        {
+            var diagnostics = KilnImages.Validate(ImageSettings);
+            foreach (var diagnostic in diagnostics)
+            {
+                Session.Error(diagnostic.ToString());
+            }
+
+            if (diagnostics.Count > 0)
+            {
+                throw new KilnException($"{diagnostics.Count} problem(s) in the image definitions", "Fix them, then run ./build.sh ValidateImages again.");
+            }
+
+            Session.Info($"image definitions are valid ({KilnImages.Load(ImageSettings).Images.Count} checked)");
+        });
+
+    Target InspectImages => _ => _
+        .Description("Prints what BuildImages would do: images, sources, steps, values (secrets masked), temporary resources.")
+        .DependsOn<IKilnImages>(x => x.ValidateImages)
+        .Executes(() => Session.Info(KilnImages.Inspect(ImageSettings)));
+
+    Target BootImages => _ => _
+        .Description("Starts every selected image build and waits until all have booted.")
+        .DependsOn<IKilnImages>(x => x.Compile, x => x.ValidateImages)
+        .Executes(async cancellationToken =>
+        {
+            var run = await ImageBuildRun.PrepareAsync(ImageSettings, cancellationToken);
+            ImageRuns.Start(this, run, cancellationToken);
+            foreach (var build in run.Builds.Where(b => b.UpToDate))
+            {
+                Session.Info($"{build.Name} is up to date ({build.Fingerprint[..19]}…); --force rebuilds it");
+            }
+
+            await run.WaitForStageAsync(Stage.Boot, cancellationToken);
+        });
+
+    Target ProvisionImages => _ => _
+        .Description("Waits until every build has run its provisioners.")
+        .DependsOn<IKilnImages>(x => x.BootImages)
+        .Executes(cancellationToken => ImageRuns.WaitAsync(this, Stage.Provision, cancellationToken));
+
+    Target CaptureImages => _ => _
+        .Description("Waits until every build has shut down and captured its image in every format.")
+        .DependsOn<IKilnImages>(x => x.ProvisionImages)
+        .Executes(cancellationToken => ImageRuns.WaitAsync(this, Stage.Capture, cancellationToken));
+
+    Target VerifyImages => _ => _
+        .Description("Waits until every captured image has been booted and smoke-tested.")
+        .DependsOn<IKilnImages>(x => x.CaptureImages)
+        .Executes(cancellationToken => ImageRuns.WaitAsync(this, Stage.Verify, cancellationToken));
+
+    Target PublishImages => _ => _
+        .Description("Waits until every build has run its publishers (manifest, checksums, boxes, releases).")
+        .DependsOn<IKilnImages>(x => x.VerifyImages)
+        .Executes(cancellationToken => ImageRuns.WaitAsync(this, Stage.Publish, cancellationToken));
+
+    Target BuildImages => _ => _
+        .Description("Compiles, then builds, verifies and publishes every image definition under templates/ (incremental).")
+        .DependsOn<IKilnImages>(x => x.PublishImages)
+        .Executes(cancellationToken => ImageRuns.FinishAsync(this, cancellationToken));
+
+    Target SweepImages => _ => _
+        .Description("Removes what killed or aborted runs left behind (VMs, containers, cloud resources, temp files), from the ledger.")
+        .Executes(async cancellationToken =>
+        {
+            var report = await KilnImages.SweepAsync(ImageSettings, new SessionLog(Session), cancellationToken);
+            Session.Info($"swept {report.Cleaned.Count} resource(s); {report.LiveRuns.Count} live run(s) left alone");
+            if (!report.Complete)
+            {
+                throw new KilnException($"{report.Kept.Count} resource(s) could not be removed and stay in the ledger", "See the lines above; run SweepImages again once fixed.");
+            }
+        });
+
+    Target CleanImages => _ => _
+        .Description("Deletes the images output folder (the base image cache is kept).")
+        .Executes(() =>
+        {
+            var output = Path.GetFullPath(Output, Session.RootDirectory);
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+
+            Session.Info($"deleted {output}");
+        });
+}

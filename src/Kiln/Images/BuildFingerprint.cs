@@ -1,0 +1,142 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kiln.Definitions;
+using Kiln.Plugins;
+using Kiln.Secrets;
+
+namespace Kiln.Images;
+
+/// <summary>
+/// The identity of one image × source build's inputs. Equal fingerprints mean the build would do the same work:
+/// the resolved definition (secrets only as hashes), every local file its configs and provisioners read, the
+/// fingerprints of the images it depends on, and Kiln's version. Time and random values (<c>{{ timestamp }}</c>,
+/// <c>{{ uuid }}</c>) are pinned before resolving, so a name that changes every run is not a changed input.
+/// </summary>
+public static class BuildFingerprint
+{
+    /// <summary>Files larger than this are identified by size and modification time instead of content, as make does.</summary>
+    private const long ContentHashLimit = 64L * 1024 * 1024;
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    private static readonly string KilnVersion =
+        typeof(BuildFingerprint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>The scope images are resolved with for fingerprinting: build-time values symbolic, time and uuid pinned.</summary>
+    public static BuildScope Scope { get; } = BuildScope.Symbolic with { Timestamp = DateTimeOffset.UnixEpoch, NewUuid = () => Guid.Empty };
+
+    public static string Compute(
+        ResolvedImage image, ResolvedSource source, PluginCatalog catalog, IRedactor redactor, IEnumerable<string> dependencyFingerprints)
+    {
+        var directory = Path.GetDirectoryName(image.FilePath) ?? ".";
+        var document = new JsonObject
+        {
+            ["kiln"] = KilnVersion,
+            ["image"] = image.Name,
+            ["source"] = source.Name,
+            ["type"] = source.Type,
+            ["config"] = Node(source.Config),
+            ["provision"] = new JsonArray([.. source.Provisioners.Select(p => Plugin(p.Type, p.Config))]),
+            ["verify"] = new JsonArray([.. source.Verify.Select(p => Plugin(p.Type, p.Config))]),
+            ["publish"] = new JsonArray([.. source.Publish.Select(chain => (JsonNode)new JsonArray([.. chain.Select(p => Plugin(p.Type, p.Config))]))]),
+            ["dependencies"] = new JsonArray([.. dependencyFingerprints.Order(StringComparer.Ordinal).Select(f => (JsonNode)JsonValue.Create(f))]),
+        };
+
+        var files = new SortedSet<string>(StringComparer.Ordinal);
+        CollectExistingFiles(document, directory, files);
+        foreach (var provisioner in source.Provisioners.Concat(source.Verify))
+        {
+            if (catalog.Provisioners.TryGetValue(provisioner.Type, out var plugin))
+            {
+                foreach (var file in plugin.InputFiles(provisioner.Config))
+                {
+                    AddTree(Path.GetFullPath(file, directory), files);
+                }
+            }
+        }
+
+        document["files"] = new JsonObject(files.Select(f => KeyValuePair.Create(f, (JsonNode?)FileIdentity(f))));
+        document["secrets"] = new JsonArray([.. image.SensitiveVariables.Order(StringComparer.Ordinal)
+            .Select(name => (JsonNode)JsonValue.Create($"{name}:{Sha256(image.Variables.GetValueOrDefault(name) ?? "")}"))]);
+
+        // The canonical text holds secrets only as masks; their hashes above carry their changes.
+        var canonical = redactor.Redact(document.ToJsonString(Json));
+        return "sha256:" + Sha256(canonical);
+    }
+
+    private static JsonNode Plugin(string type, object config) => new JsonObject { ["type"] = type, ["config"] = Node(config) };
+
+    private static JsonNode? Node(object config) => JsonSerializer.SerializeToNode(config, config.GetType(), Json);
+
+    /// <summary>Any string in a config naming an existing local file is an input (base images, scripts, user data files).</summary>
+    private static void CollectExistingFiles(JsonNode? node, string directory, SortedSet<string> files)
+    {
+        switch (node)
+        {
+            case JsonObject map:
+                foreach (var (_, child) in map)
+                {
+                    CollectExistingFiles(child, directory, files);
+                }
+
+                break;
+            case JsonArray list:
+                foreach (var child in list)
+                {
+                    CollectExistingFiles(child, directory, files);
+                }
+
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var text) && LooksLikePath(text):
+                try
+                {
+                    var path = Path.GetFullPath(text, directory);
+                    if (File.Exists(path))
+                    {
+                        files.Add(path);
+                    }
+                }
+                catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+                {
+                    // Not a path after all.
+                }
+
+                break;
+        }
+    }
+
+    private static bool LooksLikePath(string text) =>
+        text.Length is > 0 and < 4096 && !text.Contains('\n', StringComparison.Ordinal) && !text.Contains("://", StringComparison.Ordinal);
+
+    private static void AddTree(string path, SortedSet<string> files)
+    {
+        if (File.Exists(path))
+        {
+            files.Add(path);
+        }
+        else if (Directory.Exists(path))
+        {
+            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+            {
+                files.Add(file);
+            }
+        }
+    }
+
+    private static string FileIdentity(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Length > ContentHashLimit)
+        {
+            return $"size:{info.Length},mtime:{info.LastWriteTimeUtc.Ticks}";
+        }
+
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,69 @@
+using Kiln.Builders.Qemu;
+using Kiln.Definitions;
+using Kiln.Diagnostics;
+using Kiln.Pipeline;
+
+namespace Kiln.Images;
+
+/// <summary>
+/// Kiln's entry points for build scripts (a Kiln.Targets build, a Cake script, a plain program):
+/// <c>var result = await KilnImages.BuildAsync(new ImageBuildSettings { Only = ["local"] });</c>
+/// </summary>
+public static class KilnImages
+{
+    /// <summary>The file name the embedded default is reported under when a repository has no definitions.</summary>
+    public const string DefaultDefinitionFile = "kiln-default.kiln.yaml";
+
+    /// <summary>Builds the selected images end to end; failures are in the results, not thrown.</summary>
+    public static async Task<ImageBuildOutcome> BuildAsync(ImageBuildSettings settings, CancellationToken cancellationToken = default)
+    {
+        var run = await ImageBuildRun.PrepareAsync(settings, cancellationToken);
+        var results = await run.RunAsync(cancellationToken);
+        return new ImageBuildOutcome(run.RunId, run.OutputDirectory, run.ManifestPath, results);
+    }
+
+    /// <summary>Every problem in every definition; empty when all are valid.</summary>
+    public static IReadOnlyList<KilnDiagnostic> Validate(ImageBuildSettings settings)
+    {
+        try
+        {
+            return Load(settings).Validate();
+        }
+        catch (DefinitionException ex)
+        {
+            return ex.Diagnostics;
+        }
+    }
+
+    /// <summary>What a build would do, as readable text with secrets masked.</summary>
+    public static string Inspect(ImageBuildSettings settings) => Load(settings).Inspect().Render();
+
+    /// <summary>Cleans what killed runs left behind, from the crash-safe ledger.</summary>
+    public static Task<SweepReport> SweepAsync(ImageBuildSettings settings, IBuildLog log, CancellationToken cancellationToken = default) =>
+        new LedgerSweep(settings.LedgerDirectory ?? DiskLedger.DefaultDirectory(settings.WorkingDirectory), settings.Catalog.Sweepers, log)
+            .RunAsync(cancellationToken);
+
+    /// <summary>The definitions under <see cref="ImageBuildSettings.Templates"/>, or the embedded default when there are none.</summary>
+    public static DefinitionSet Load(ImageBuildSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var inputs = new VariableInputs { Vars = settings.Vars, VarFiles = [.. settings.VarFiles.Select(settings.FullPath)], Environment = settings.Environment };
+        var templates = settings.FullPath(settings.Templates);
+        return HasDefinitions(templates)
+            ? DefinitionLoader.Load(templates, inputs, settings.Catalog)
+            : DefinitionLoader.LoadText([(Path.Combine(settings.WorkingDirectory, DefaultDefinitionFile), QemuDefaults.DefaultDefinitionYaml)], inputs, settings.Catalog);
+    }
+
+    public static bool HasDefinitions(string templates) =>
+        File.Exists(templates)
+        || (Directory.Exists(templates) && Directory.EnumerateFiles(templates, "*", SearchOption.AllDirectories)
+            .Any(f => DefinitionReader.FileSuffixes.Any(s => f.EndsWith(s, StringComparison.OrdinalIgnoreCase))));
+}
+
+/// <summary>How a run ended: every build's result and where the manifest is.</summary>
+public sealed record ImageBuildOutcome(string RunId, string OutputDirectory, string ManifestPath, IReadOnlyList<BuildResult> Results)
+{
+    public bool Succeeded => Results.All(r => r.Succeeded);
+
+    public IReadOnlyList<Artifact> Artifacts => [.. Results.SelectMany(r => r.Artifacts)];
+}
