@@ -63,16 +63,25 @@ public sealed class SchemaTests
     [Fact]
     public void The_example_template_validates_with_the_plugins_compiled_into_Kiln()
     {
-        var example = Path.Combine(RepositoryFiles.Templates, "example.kiln.yaml");
+        var example = Path.Combine(RepositoryFiles.Samples, "web.kiln.yaml");
 
         var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() });
 
         Assert.Empty(set.Validate());
-        var plan = set.Inspect("example").Render();
+        var plan = set.Inspect("web").Render();
         Assert.Contains("source local (qemu)", plan, StringComparison.Ordinal);
         Assert.Contains("source aws (amazon-ebs)", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-token", plan, StringComparison.Ordinal);
         TestContext.Current.TestOutputHelper?.WriteLine(plan);
+    }
+
+    [Fact]
+    public void The_repository_templates_validate_with_the_plugins_compiled_into_Kiln()
+    {
+        var set = DefinitionLoader.Load(RepositoryFiles.Templates, new VariableInputs { Environment = new Dictionary<string, string>() });
+
+        Assert.Empty(set.Validate());
+        Assert.Contains("source local (qemu)", set.Inspect("app").Render(), StringComparison.Ordinal);
     }
 
     [Fact]
