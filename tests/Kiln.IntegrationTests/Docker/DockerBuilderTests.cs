@@ -122,7 +122,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
         {
             await pipeline.RunAsync(Stage.Boot, Token);
             var buildContainer = ((DockerBuildState)pipeline.State).BuildContainer!.Id;
-            await DockerTestBuild.RunAsync(pipeline.State.Communicator!, "echo kept > /etc/provisioned && (sleep 1000 > /dev/null 2>&1 &) && grep -qx sleep /proc/[0-9]*/comm", Token);
+            await DockerTestBuild.RunAsync(pipeline.State.Communicator!, "echo kept > /etc/provisioned && (sleep 1000 > /dev/null 2>&1 &) && for i in $(seq 100); do grep -qx sleep /proc/[0-9]*/comm && exit 0; sleep 0.1; done; exit 1", Token);
             await pipeline.RunAsync(Stage.Verify, Token);
 
             Assert.Equal(3, pipeline.State.Checks.Count(c => c.Passed));
