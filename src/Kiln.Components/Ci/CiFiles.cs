@@ -9,9 +9,7 @@ public sealed record CiFiles(string GitHubPath, string GitHubContent, string Azu
 
     public static CiFiles Generate(ImageBuildSettings settings, string rootDirectory, string gitHubPath, string azurePath)
     {
-        var definitions = KilnImages.Load(settings);
-        var templates = Path.GetRelativePath(rootDirectory, Path.GetFullPath(settings.Templates, settings.WorkingDirectory));
-        var plan = CiPlan.From(definitions, templates);
+        var plan = CiPlan.Load(settings, rootDirectory);
         return new CiFiles(
             Path.GetFullPath(gitHubPath, rootDirectory), GitHubWorkflowWriter.Write(plan, RegenerateCommand),
             Path.GetFullPath(azurePath, rootDirectory), AzurePipelineWriter.Write(plan, RegenerateCommand));

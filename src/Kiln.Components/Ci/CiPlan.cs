@@ -1,4 +1,7 @@
+using System.Collections;
 using Kiln.Definitions;
+using Kiln.Images;
+using YamlDotNet.RepresentationModel;
 
 namespace Kiln.Components.Ci;
 
@@ -8,6 +11,56 @@ namespace Kiln.Components.Ci;
 /// </summary>
 public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, string Templates)
 {
+    /// <summary>
+    /// The plan for the definitions <paramref name="settings"/> point at. Generating CI must not need the secrets the
+    /// CI will hold, so sensitive variables without a value get a placeholder for loading only: the plan carries
+    /// their names, never a value.
+    /// </summary>
+    public static CiPlan Load(ImageBuildSettings settings, string rootDirectory)
+    {
+        var templates = Path.GetFullPath(settings.Templates, settings.WorkingDirectory);
+        var environment = settings.Environment?.ToDictionary(StringComparer.Ordinal)
+            ?? Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => e.Value as string ?? "", StringComparer.Ordinal);
+        foreach (var name in SensitiveVariables(templates))
+        {
+            environment.TryAdd($"KILN_VAR_{name}", "kiln-ci-placeholder");
+        }
+
+        var definitions = KilnImages.Load(settings with { Environment = environment });
+        return From(definitions, Path.GetRelativePath(rootDirectory, templates));
+    }
+
+    static IEnumerable<string> SensitiveVariables(string templates)
+    {
+        var files = File.Exists(templates) ? [templates]
+            : Directory.Exists(templates) ? Directory.EnumerateFiles(templates, "*.kiln.y*ml", SearchOption.AllDirectories)
+            : [];
+        foreach (var file in files)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(File.ReadAllText(file)));
+            }
+            catch (YamlDotNet.Core.YamlException)
+            {
+                continue; // the loader reports it with its location
+            }
+
+            if (stream.Documents.FirstOrDefault()?.RootNode is YamlMappingNode root
+                && root.Children.TryGetValue("variables", out var variables) && variables is YamlMappingNode map)
+            {
+                foreach (var (key, value) in map.Children)
+                {
+                    if (value is YamlMappingNode body && body.Children.TryGetValue("sensitive", out var flag) && flag.ToString() == "true")
+                    {
+                        yield return key.ToString();
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>The plan for every definition in <paramref name="definitions"/>, in a stable order.</summary>
     public static CiPlan From(DefinitionSet definitions, string templates, string buildScript = "./build.sh")
     {
