@@ -9,6 +9,8 @@ BUILD_PROJECT="$ROOT/_build.csproj"
 BUILD_DLL="$ROOT/bin/Debug/net10.0/_build.dll"
 STATE_DIR="$ROOT/.kiln/build"
 STAMP="$STATE_DIR/inputs.sha256"
+RESTORE_STAMP="$STATE_DIR/restore-inputs.sha256"
+DOTNET_CACHE="$STATE_DIR/dotnet"
 LOCAL_DOTNET_DIR="$ROOT/.dotnet"
 INSTALL_SCRIPT_URL="https://dot.net/v1/dotnet-install.sh"
 
@@ -46,6 +48,7 @@ install_dotnet() {
     if ! curl -sSfL --retry 2 --connect-timeout 15 -o "$script" "$INSTALL_SCRIPT_URL" 2>/dev/null \
         && ! wget -q -T 15 -O "$script" "$INSTALL_SCRIPT_URL" 2>/dev/null; then
         rm -f "$script"
+        rmdir "$LOCAL_DOTNET_DIR" 2>/dev/null || true
         fail "no .NET SDK satisfies global.json, and $INSTALL_SCRIPT_URL could not be downloaded (offline?)." \
             "install the SDK named in global.json (https://dot.net), or set DOTNET_EXE to a dotnet that has it."
     fi
@@ -67,6 +70,28 @@ inputs_hash() {
     } | sha256sum | cut -d' ' -f1
 }
 
+# The subset of inputs that decides what restore produces.
+restore_inputs_hash() {
+    {
+        (cd "$ROOT" && find build src -type f \( -name '*.csproj' -o -name '*.props' -o -name '*.targets' \) \
+            -not -path '*/bin/*' -not -path '*/obj/*' -printf '%p %T@ %s\n' | LC_ALL=C sort)
+        local file
+        for file in _build.csproj global.json Directory.Build.props Directory.Build.targets Directory.Packages.props NuGet.config nuget.config; do
+            [ -e "$ROOT/$file" ] && (cd "$ROOT" && stat -c '%n %Y %s' "$file")
+        done
+        echo "$DOTNET"
+    } | sha256sum | cut -d' ' -f1
+}
+
+# Fast path: the dotnet that built the current stamp, and nothing changed since (global.json is an input, so a
+# changed SDK requirement falls through to the full search).
+DOTNET=""
+[ -f "$DOTNET_CACHE" ] && DOTNET="$(cat "$DOTNET_CACHE")"
+if [ -n "$DOTNET" ] && [ -x "$DOTNET" ] && [ -f "$BUILD_DLL" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$(inputs_hash)" ]; then
+    export DOTNET_ROOT="${DOTNET_ROOT:-$(dirname "$(readlink -f "$DOTNET")")}"
+    exec "$DOTNET" "$BUILD_DLL" "$@"
+fi
+
 DOTNET="$(find_dotnet || true)"
 if [ -z "$DOTNET" ]; then
     install_dotnet
@@ -78,12 +103,18 @@ export DOTNET_ROOT="${DOTNET_ROOT:-$(dirname "$(readlink -f "$DOTNET")")}"
 HASH="$(inputs_hash)"
 if [ ! -f "$BUILD_DLL" ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$HASH" ]; then
     rm -f "$STAMP"
-    if ! BUILD_LOG="$("$DOTNET" build "$BUILD_PROJECT" --nologo --verbosity quiet 2>&1)"; then
+    # Restore only when a project, props or SDK input changed: most edits are to .cs files.
+    RESTORE_HASH="$(restore_inputs_hash)"
+    RESTORE=()
+    [ -f "$RESTORE_STAMP" ] && [ "$(cat "$RESTORE_STAMP")" = "$RESTORE_HASH" ] && [ -f "$ROOT/obj/project.assets.json" ] && RESTORE=(--no-restore)
+    if ! BUILD_LOG="$("$DOTNET" build "$BUILD_PROJECT" --nologo --verbosity quiet "${RESTORE[@]}" 2>&1)"; then
         echo "$BUILD_LOG" >&2
         echo "build.sh: the build project (_build.csproj) does not compile; see the errors above." >&2
         exit 2
     fi
     mkdir -p "$STATE_DIR"
+    echo "$RESTORE_HASH" > "$RESTORE_STAMP"
+    echo "$DOTNET" > "$DOTNET_CACHE"
     echo "$HASH" > "$STAMP"
 fi
 

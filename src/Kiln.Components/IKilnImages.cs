@@ -134,10 +134,10 @@ public interface IKilnImages : IKilnBuild
         .Executes(cancellationToken => ImageRuns.FinishAsync(this, cancellationToken));
 
     Target SweepImages => _ => _
-        .Description("Removes what killed or aborted runs left behind (VMs, containers, cloud resources, temp files), from the ledger.")
+        .Description("Removes what killed or aborted runs left behind (VMs, containers, temp files from the ledger; cloud resources tagged by runs over a day old).")
         .Executes(async cancellationToken =>
         {
-            var report = await KilnImages.SweepAsync(ImageSettings, new SessionLog(Session), cancellationToken);
+            var report = await KilnImages.SweepAsync(ImageSettings, new SessionLog(Session), cancellationToken: cancellationToken);
             Session.Info($"swept {report.Cleaned.Count} resource(s); {report.LiveRuns.Count} live run(s) left alone");
             if (!report.Complete)
             {

@@ -25,6 +25,11 @@ internal static class ImageRuns
     {
         var started = Get(build);
         var results = await started.Results.WaitAsync(cancellationToken);
+        foreach (var line in ImageSummary.Render(results).Split('\n'))
+        {
+            build.Session.Info(line);
+        }
+
         var failed = results.Where(r => !r.Succeeded).ToList();
         build.Session.Info($"images: {results.Count(r => r.Status == BuildStatus.Built)} built, {results.Count(r => r.Status == BuildStatus.UpToDate)} up to date, {failed.Count} not built; manifest: {Path.GetRelativePath(build.Session.RootDirectory, started.Run.ManifestPath)}");
         if (failed.Count > 0)

@@ -84,6 +84,15 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             output.Error(exception.Message, exception.Hint);
             return ExitCodes.Usage;
         }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Last resort outside any target (e.g. a parameter setter threw): message and hint, the stack only when verbose.
+            var failure = BuildExecutor.Unwrap(exception);
+            var (message, hint) = BuildExecutor.Describe(failure);
+            output.Error($"The build could not start: {message}", hint);
+            output.Line(failure.ToString(), Verbosity.Verbose);
+            return ExitCodes.Failure;
+        }
     }
 
     Verbosity ReadVerbosity(CommandLine commandLine)

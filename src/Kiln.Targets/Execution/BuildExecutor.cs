@@ -45,15 +45,8 @@ internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildI
                 return new TargetResult(target.Name, TargetStatus.NotRun, TimeSpan.Zero, $"{blocked.Name} did not succeed");
         }
 
-        if (target.Definition.Actions.Count == 0)
-        {
-            foreach (var condition in target.Definition.DynamicConditions)
-            {
-                if (!condition.Evaluate())
-                    return new TargetResult(target.Name, TargetStatus.Skipped, TimeSpan.Zero, $"condition false: {condition.DisplayText}");
-            }
+        if (target.Definition.Actions.Count == 0 && target.Definition.DynamicConditions.Count == 0)
             return new TargetResult(target.Name, TargetStatus.Collective, TimeSpan.Zero);
-        }
 
         output.BeginTarget(target.Name);
         var started = time.GetTimestamp();
@@ -74,7 +67,8 @@ internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildI
                 cancellationToken.ThrowIfCancellationRequested();
                 await action(cancellationToken);
             }
-            return new TargetResult(target.Name, TargetStatus.Succeeded, time.GetElapsedTime(started));
+            var status = target.Definition.Actions.Count == 0 ? TargetStatus.Collective : TargetStatus.Succeeded;
+            return new TargetResult(target.Name, status, time.GetElapsedTime(started));
         }
         catch (Exception exception) when (cancellationToken.IsCancellationRequested)
         {

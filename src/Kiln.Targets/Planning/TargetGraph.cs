@@ -67,7 +67,16 @@ internal sealed class TargetGraph
         var graph = new TargetGraph(targets, byName);
         foreach (var (name, getter) in properties)
         {
-            if (getter.Invoke(build, null) is not Target value)
+            object? read;
+            try
+            {
+                read = getter.Invoke(build, null);
+            }
+            catch (TargetInvocationException exception)
+            {
+                throw new UsageException($"Reading the target property '{name}' threw: {exception.InnerException?.Message}", "A target property only returns its lambda: Target Name => _ => _.Executes(...);");
+            }
+            if (read is not Target value)
                 throw new UsageException($"The target property '{name}' returned null.", "Declare it as Target Name => _ => _.Executes(...);");
             if (graph.delegates.TryGetValue(value, out var aliased))
             {

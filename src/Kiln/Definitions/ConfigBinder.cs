@@ -79,9 +79,7 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         {
             foreach (var problem in config.Validate())
             {
-                var location = Locate(map, problem.PropertyPath);
-                var fullPath = path.Length == 0 ? problem.PropertyPath : $"{path}.{problem.PropertyPath}";
-                diagnostics.Add(new KilnDiagnostic(location, $"{what}: '{fullPath}' {problem.Message}", problem.Hint));
+                diagnostics.Add(new KilnDiagnostic(Locate(map, problem.PropertyPath), $"{what}: {problem.Message}", problem.Hint));
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -17,7 +17,10 @@ public sealed class Interpolator
     public static readonly IReadOnlyList<string> Roots = ["var", "local", "env", "build", "image", "git"];
 
     public static readonly IReadOnlyList<string> Functions =
-        ["timestamp", "uuid", "lower", "upper", "trim", "replace", "join", "file", "sha256", "default"];
+        ["timestamp", "uuid", "lower", "upper", "trim", "replace", "join", "file", "sha256", "default", "sensitive"];
+
+    /// <summary>How long a chain of locals using locals may be; deeper chains would exhaust the stack.</summary>
+    public const int MaxLocalDepth = 100;
 
     private static readonly IReadOnlyList<string> BuildKeys = ["name", "source", "output", "run_id"];
     private static readonly IReadOnlyList<string> GitKeys = ["sha", "short_sha", "branch"];
@@ -314,6 +317,12 @@ public sealed class Interpolator
             return cached ?? throw new AlreadyReportedException();
         }
 
+        if (_evaluating.Count >= MaxLocalDepth)
+        {
+            throw new EvaluationException($"locals refer to each other more than {MaxLocalDepth} levels deep", offset,
+                "Flatten the chain of locals.");
+        }
+
         if (_evaluating.Contains(name))
         {
             var cycle = _evaluating.SkipWhile(n => n != name).Append(name);
@@ -353,6 +362,7 @@ public sealed class Interpolator
             "file" => Arity(call, args, 1, () => ReadFile(call, args[0])),
             "sha256" => Arity(call, args, 1, () => new TextValue(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text(call, args[0])))))),
             "default" => Default(call),
+            "sensitive" => Arity(call, args, 1, () => args[0] with { Sensitive = true }),
             _ => throw new EvaluationException($"unknown function '{call.Function}'", call.Offset,
                 Suggestions.Hint(call.Function, [.. Functions, .. Roots.Select(r => r + ".<name>")], "functions")),
         };

@@ -66,10 +66,20 @@ internal static class PlanBuilder
 
                     break;
                 case IEnumerable list:
-                    var items = list.Cast<object>().Select(Format).ToList();
-                    if (items.Count > 0)
+                    var items = list.Cast<object>().ToList();
+                    if (items.Count > 0 && items.All(IsScalar))
                     {
-                        yield return KeyValuePair.Create(key, "[" + string.Join(", ", items) + "]");
+                        yield return KeyValuePair.Create(key, "[" + string.Join(", ", items.Select(Format)) + "]");
+                    }
+                    else
+                    {
+                        for (var i = 0; i < items.Count; i++)
+                        {
+                            foreach (var nested in Settings(items[i], $"{key}[{i}]."))
+                            {
+                                yield return nested;
+                            }
+                        }
                     }
 
                     break;
@@ -83,6 +93,8 @@ internal static class PlanBuilder
             }
         }
     }
+
+    private static bool IsScalar(object value) => value is string or bool or int or long or double or TimeSpan or Enum;
 
     private static string Format(object value) => value switch
     {

@@ -72,7 +72,7 @@ public sealed class ImageBuildRun
             foreach (var source in image.Sources)
             {
                 var previous = settings.Force ? null : await ManifestReader.FindLastSuccessfulAsync(manifest, image.Name, source, cancellationToken);
-                var current = previous is not null && previous.Fingerprint == prints[source] && previous.Artifacts.All(a => a.Files.All(f => File.Exists(f.Path)));
+                var current = previous?.IsReusableFor(prints[source]) == true;
                 if (current)
                 {
                     upToDate[source] = previous!.Artifacts;

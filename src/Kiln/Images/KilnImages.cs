@@ -38,10 +38,23 @@ public static class KilnImages
     /// <summary>What a build would do, as readable text with secrets masked.</summary>
     public static string Inspect(ImageBuildSettings settings) => Load(settings).Inspect().Render();
 
-    /// <summary>Cleans what killed runs left behind, from the crash-safe ledger.</summary>
-    public static Task<SweepReport> SweepAsync(ImageBuildSettings settings, IBuildLog log, CancellationToken cancellationToken = default) =>
-        new LedgerSweep(settings.LedgerDirectory ?? DiskLedger.DefaultDirectory(settings.WorkingDirectory), settings.Catalog.Sweepers, log)
+    /// <summary>
+    /// Cleans what killed runs left behind: everything in the ledgers of dead runs, then cloud resources tagged by runs
+    /// older than <paramref name="cloudRunAge"/> (default one day) in the accounts the definitions build in.
+    /// </summary>
+    public static async Task<SweepReport> SweepAsync(
+        ImageBuildSettings settings, IBuildLog log, TimeSpan? cloudRunAge = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var report = await new LedgerSweep(settings.LedgerDirectory ?? DiskLedger.DefaultDirectory(settings.WorkingDirectory), settings.Catalog.Sweepers, log)
             .RunAsync(cancellationToken);
+        if (HasDefinitions(settings.FullPath(settings.Templates)))
+        {
+            await CloudLeftovers.SweepAsync(Load(settings), cloudRunAge ?? TimeSpan.FromDays(1), settings.Catalog, log, cancellationToken);
+        }
+
+        return report;
+    }
 
     /// <summary>The definitions under <see cref="ImageBuildSettings.Templates"/>, or the embedded default when there are none.</summary>
     public static DefinitionSet Load(ImageBuildSettings settings)

@@ -64,8 +64,25 @@ public sealed class CompressPublisher : Publisher<CompressConfig>
         using var progress = context.Progress.Start($"{config.Format.ToString().ToLowerInvariant()} {Path.GetFileName(source)}", input.Length);
         await PartialFile.WriteAsync(target, context.Ledger, async (output, ct) =>
         {
-            await using var compressor = Compressor(config, output, input.Length);
-            await StreamCopy.CopyAsync(input, compressor, progress, ct);
+            var compressor = Compressor(config, output, input.Length);
+            var copied = false;
+            try
+            {
+                await StreamCopy.CopyAsync(input, compressor, progress, ct);
+                copied = true;
+            }
+            finally
+            {
+                try
+                {
+                    await compressor.DisposeAsync();
+                }
+                catch (Exception) when (!copied)
+                {
+                    // Ending a frame cut short fails (zstd checks the pledged size); the partial file goes anyway,
+                    // and the copy's own exception is the one worth reporting.
+                }
+            }
         }, cancellationToken);
     }
 

@@ -33,7 +33,7 @@ internal static class DiskImage
             using var reader = new TarReader(stream);
             return reader.GetNextEntry(copyData: false)?.Name.EndsWith(".ovf", StringComparison.OrdinalIgnoreCase) == true;
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or ArgumentException or OverflowException)
         {
             return false;
         }

@@ -24,7 +24,7 @@ public sealed class AmazonEbsFailureTests : IAsyncLifetime
         "validate: AMI name check",
         "source AMI: DescribeImages",
         "network: DescribeSubnets",
-        "key pair: CreateKeyPair",
+        "key pair: ImportKeyPair",
         "security group: CreateSecurityGroup",
         "security group: AuthorizeSecurityGroupIngress",
         "instance: RunInstances",
@@ -44,7 +44,7 @@ public sealed class AmazonEbsFailureTests : IAsyncLifetime
     public async Task A_failure_at_any_step_leaves_nothing_behind(string point)
     {
         var fault = _bed.Fake.Inject(At(point, f => f with { ErrorCode = "UnauthorizedOperation", ErrorMessage = $"Injected at {point}." }));
-        var build = new Build(_bed.Config());
+        var build = _bed.NewBuild(_bed.Config());
 
         var error = await Assert.ThrowsAnyAsync<KilnException>(() => RunAsync(build, TestContext.Current.CancellationToken));
 
@@ -62,7 +62,7 @@ public sealed class AmazonEbsFailureTests : IAsyncLifetime
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         // Cancelled after EC2 acted but before its answer arrived: the hardest moment for cleanup.
         var fault = _bed.Fake.Inject(At(point, f => f with { CallbackAfter = _ => cancel.Cancel() }));
-        var build = new Build(_bed.Config());
+        var build = _bed.NewBuild(_bed.Config());
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunAsync(build, cancel.Token));
 
@@ -80,7 +80,7 @@ public sealed class AmazonEbsFailureTests : IAsyncLifetime
             "validate: AMI name check" => new FaultSpec("DescribeImages", When: c => c["Filter.1.Name"] == "name"),
             "source AMI: DescribeImages" => new FaultSpec("DescribeImages", When: c => c["ImageId.1"] == source),
             "network: DescribeSubnets" => new FaultSpec("DescribeSubnets"),
-            "key pair: CreateKeyPair" => new FaultSpec("CreateKeyPair"),
+            "key pair: ImportKeyPair" => new FaultSpec("ImportKeyPair"),
             "security group: CreateSecurityGroup" => new FaultSpec("CreateSecurityGroup"),
             "security group: AuthorizeSecurityGroupIngress" => new FaultSpec("AuthorizeSecurityGroupIngress"),
             "instance: RunInstances" => new FaultSpec("RunInstances"),

@@ -1,11 +1,17 @@
 using Kiln.Builders.Amazon;
+using Kiln.Definitions;
 using Kiln.IntegrationTests.Amazon.Fake;
 using Kiln.Pipeline;
 using Kiln.Testing;
+using Kiln.Testing.Sshd;
 
 namespace Kiln.IntegrationTests.Amazon;
 
-/// <summary>A fake EC2 with a source AMI, and builds of amazon-ebs against it through the real SDK.</summary>
+/// <summary>
+/// A fake EC2 with a source AMI, and builds of amazon-ebs against it through the real SDK. "The instance" answers
+/// SSH through a real sshd on 127.0.0.1 (ssh_host/ssh_port), which trusts a key pair's public key once an instance
+/// launches with it, as cloud-init would.
+/// </summary>
 internal sealed class AmazonTestBed : IAsyncDisposable
 {
     public const string Home = "us-east-1";
@@ -21,22 +27,27 @@ internal sealed class AmazonTestBed : IAsyncDisposable
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
     }
 
-    private AmazonTestBed(FakeEc2Server fake, string sourceAmi)
+    private AmazonTestBed(FakeEc2Server fake, Sshd sshd, string sourceAmi)
     {
         Fake = fake;
+        Sshd = sshd;
         SourceAmi = sourceAmi;
     }
 
     public FakeEc2Server Fake { get; }
+
+    public Sshd Sshd { get; }
 
     public string SourceAmi { get; }
 
     public static async Task<AmazonTestBed> StartAsync(FakeEc2Timing? timing = null)
     {
         var fake = await FakeEc2Server.StartAsync(timing);
+        var sshd = await Sshd.StartNewAsync(TestContext.Current.CancellationToken);
         fake.CheckIpAnswer = PublicAddress;
+        fake.OnInstanceKey = key => File.AppendAllText(sshd.AuthorizedKeysFile, key + "\n");
         var source = fake.AddSourceImage(Home, "debian-12-amd64-20260101-1");
-        return new AmazonTestBed(fake, source);
+        return new AmazonTestBed(fake, sshd, source);
     }
 
     public AmazonWaitsConfig FastWaits { get; } = new()
@@ -82,6 +93,10 @@ internal sealed class AmazonTestBed : IAsyncDisposable
             ForceDeregister = forceDeregister,
             SshCidrs = sshCidrs ?? [],
             CheckIpUrl = Fake.Url + "/checkip",
+            SshHost = Sshd.Host,
+            SshPort = Sshd.Port,
+            SshUsername = Sshd.Username,
+            SshTimeout = TimeSpan.FromMinutes(1),
             MaxRetries = 3,
             Waits = waits ?? FastWaits,
         };
@@ -116,14 +131,21 @@ internal sealed class AmazonTestBed : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => Fake.DisposeAsync();
+    public Build NewBuild(AmazonEbsSourceConfig config, ILedger? ledger = null, params ProvisionerConfig[] provisioners) =>
+        new(config, Sshd.AuthorizedKeysFile, ledger, [.. provisioners.Select(p => new ResolvedPlugin<ProvisionerConfig>(p.GetType().Name.Replace("Config", "", StringComparison.Ordinal).ToLowerInvariant(), p, null))]);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Fake.DisposeAsync();
+        await Sshd.DisposeAsync();
+    }
 
     internal sealed class Build
     {
-        public Build(AmazonEbsSourceConfig config, ILedger? ledger = null)
+        public Build(AmazonEbsSourceConfig config, string authorizedKeysFile, ILedger? ledger, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> provisioners)
         {
-            Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: ledger ?? Ledger, log: Log);
-            Pipeline = new AmazonEbsBuilder().CreatePipeline(Context);
+            Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: ledger ?? Ledger, log: Log, provisioners: provisioners);
+            Pipeline = new AmazonEbsBuilder(null, [authorizedKeysFile]).CreatePipeline(Context);
         }
 
         public MemoryLedger Ledger { get; } = new();

@@ -107,19 +107,27 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     {
         var ledger = new MemoryLedger();
         var config = DockerTestBuild.Config(engine, tags: ["kiln-test/verified:1"]);
-        var context = DockerTestBuild.Context(config, ledger, verify: [new ResolvedPlugin<ProvisionerConfig>("shell", new CheckConfig(), null)]);
+        var context = DockerTestBuild.Context(
+            config,
+            ledger,
+            verify:
+            [
+                Shell("grep -qx kept /etc/provisioned"),
+                // The provisioning container's background process is not in the verify container.
+                Shell("! grep -qx sleep /proc/[0-9]*/comm"),
+                Shell("test \"$(cat /proc/1/comm)\" = sh"),
+            ]);
         string imageId;
         await using (var pipeline = new DockerBuilder().CreatePipeline(context))
         {
             await pipeline.RunAsync(Stage.Boot, Token);
             var buildContainer = ((DockerBuildState)pipeline.State).BuildContainer!.Id;
-            await DockerTestBuild.RunAsync(pipeline.State.Communicator!, "echo kept > /etc/provisioned && echo gone > /run/provisioning-only.pid && (sleep 1000 &)", Token);
+            await DockerTestBuild.RunAsync(pipeline.State.Communicator!, "echo kept > /etc/provisioned && (sleep 1000 > /dev/null 2>&1 &) && for i in $(seq 100); do grep -qx sleep /proc/[0-9]*/comm && exit 0; sleep 0.1; done; exit 1", Token);
             await pipeline.RunAsync(Stage.Verify, Token);
 
+            Assert.Equal(3, pipeline.State.Checks.Count(c => c.Passed));
             var verify = Assert.IsType<Communicators.Docker.DockerCommunicator>(pipeline.State.Communicator);
             Assert.NotEqual(buildContainer, verify.ContainerId);
-            Assert.Equal("kept", await DockerTestBuild.RunAsync(verify, "cat /etc/provisioned", Token));
-            Assert.Equal("no sleep", await DockerTestBuild.RunAsync(verify, "pgrep -x sleep || echo no sleep", Token));
             using var client = engine.CreateClient();
             var containers = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, Token);
             Assert.DoesNotContain(containers, c => c.ID == buildContainer);
@@ -136,6 +144,28 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
         {
             await RemoveImageAsync(imageId);
         }
+    }
+
+    [Fact]
+    public async Task A_failing_check_fails_the_build_and_removes_the_image_it_tagged()
+    {
+        var ledger = new MemoryLedger();
+        var context = DockerTestBuild.Context(
+            DockerTestBuild.Config(engine, tags: ["kiln-test/unverified:1"], tiny: true),
+            ledger,
+            verify: [Shell("test -e /etc/never-provisioned")]);
+        await using var pipeline = new DockerBuilder().CreatePipeline(context);
+
+        var error = await Assert.ThrowsAsync<KilnException>(() => pipeline.RunAsync(Stage.Publish, Token));
+        await pipeline.CleanupAsync(Token);
+
+        Assert.Contains("1 of 1 verify checks failed", error.Message, StringComparison.Ordinal);
+        Assert.Contains(pipeline.State.Checks, c => !c.Passed);
+        Assert.Empty(await DockerTestBuild.LeftoversAsync(engine, context.RunId, Token));
+        Assert.Empty(ledger.Open);
+        using var client = engine.CreateClient();
+        var images = await client.Images.ListImagesAsync(new ImagesListParameters { All = true }, Token);
+        Assert.DoesNotContain(images, i => i.RepoTags?.Contains("kiln-test/unverified:1") == true);
     }
 
     public static TheoryData<int, bool> EveryStep()
@@ -156,7 +186,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     {
         var ledger = new MemoryLedger();
         var tag = $"kiln-test/tripped:{after}-{cancel}".ToLowerInvariant();
-        var config = DockerTestBuild.Config(engine, tags: [tag]);
+        var config = DockerTestBuild.Config(engine, tags: [tag], tiny: true);
         var context = DockerTestBuild.Context(config, ledger, verify: [new ResolvedPlugin<ProvisionerConfig>("shell", new CheckConfig(), null)]);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Token);
         List<IStep<DockerBuildState>> steps = [new ConnectEngineStep(), new PrepareBaseImageStep(), new StartBuildContainerStep(), new CommitImageStep(), new StartVerifyContainerStep()];
@@ -185,7 +215,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     public async Task A_change_the_engine_rejects_fails_the_commit_and_leaves_nothing()
     {
         var ledger = new MemoryLedger();
-        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, changes: ["EXPOSE not-a-port"], tags: ["kiln-test/rejected:1"]), ledger);
+        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, changes: ["EXPOSE not-a-port"], tags: ["kiln-test/rejected:1"], tiny: true), ledger);
         await using var pipeline = new DockerBuilder().CreatePipeline(context);
 
         var error = await Assert.ThrowsAsync<KilnException>(() => pipeline.RunAsync(Stage.Capture, Token));
@@ -202,7 +232,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     public async Task A_run_command_missing_from_the_image_fails_the_boot_and_leaves_nothing()
     {
         var ledger = new MemoryLedger();
-        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, runCommand: ["/no/such/shell"]), ledger);
+        var context = DockerTestBuild.Context(DockerTestBuild.Config(engine, runCommand: ["/no/such/shell"], tiny: true), ledger);
         await using var pipeline = new DockerBuilder().CreatePipeline(context);
 
         var error = await Assert.ThrowsAsync<KilnException>(() => pipeline.RunAsync(Stage.Boot, Token));
@@ -259,6 +289,9 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private sealed class CheckConfig : ProvisionerConfig;
+
+    private static ResolvedPlugin<ProvisionerConfig> Shell(string command) =>
+        new("shell", new global::Kiln.Provisioners.ShellConfig { Inline = [command] }, null);
 
     private sealed class Tripwire(CancellationTokenSource? cancel, Stage stage) : IStep<DockerBuildState>
     {

@@ -29,12 +29,16 @@ public sealed class DockerEngineFixture : IAsyncLifetime
 
     public string BaseTarball { get; private set; } = "";
 
+    /// <summary>A root filesystem of static busybox alone: for tests about the builder's mechanics, fast to import and copy.</summary>
+    public string TinyTarball { get; private set; } = "";
+
     public string Root => _root;
 
     public async ValueTask InitializeAsync()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         BaseTarball = await DebianRootfs.EnsureAsync(cancellationToken);
+        TinyTarball = await BusyboxRootfs.WriteAsync(Path.Combine(_root, "busybox-rootfs.tar"), cancellationToken);
         Registry = $"127.0.0.1:{FreePort()}";
         _registry = await StartRegistryAsync(cancellationToken);
         _dockerd = StartDockerd();

@@ -18,10 +18,11 @@ internal static class DockerTestBuild
         IReadOnlyList<string>? tags = null,
         bool squash = false,
         IReadOnlyList<string>? runCommand = null,
-        string? image = null) =>
+        string? image = null,
+        bool tiny = false) =>
         new()
         {
-            RootfsTarball = image is null ? engine.BaseTarball : null,
+            RootfsTarball = image is null ? (tiny ? engine.TinyTarball : engine.BaseTarball) : null,
             Image = image,
             DockerHost = engine.Host,
             NetworkMode = "none",

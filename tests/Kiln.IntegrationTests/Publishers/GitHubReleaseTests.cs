@@ -147,6 +147,25 @@ public sealed class GitHubReleaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unreachable_api_url_is_a_clear_error()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var build = new PublishTestBuild();
+        var box = build.WriteFile("web.box", 10);
+        var config = Config();
+        config = new GitHubReleaseConfig { Owner = config.Owner, Repository = config.Repository, Tag = config.Tag, Token = Token, ApiUrl = $"http://127.0.0.1:{port}/" };
+
+        var error = await Assert.ThrowsAsync<KilnException>(() =>
+            Publisher().PublishAsync(config, build.State, [PublishTestBuild.ArtifactOf("vagrant", "libvirt", box)], Cancel));
+
+        Assert.Contains($"could not reach http://127.0.0.1:{port}/", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_token_defaults_to_GITHUB_TOKEN_and_its_absence_is_explained()
     {
         using var build = new PublishTestBuild();

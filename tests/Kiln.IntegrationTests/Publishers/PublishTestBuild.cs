@@ -13,16 +13,29 @@ internal sealed class PublishTestBuild : IDisposable
 {
     private readonly bool _ownsRoot;
 
-    public PublishTestBuild(string image = "web", string source = "qemu", string? root = null, TestLog? log = null)
+    public PublishTestBuild(string image = "web", string source = "qemu", string? root = null, TestLog? log = null, IProgressSink? progress = null)
     {
         _ownsRoot = root is null;
         Root = root ?? Directory.CreateTempSubdirectory("kiln-publish-").FullName;
         Log = log ?? new TestLog();
         var work = Path.Combine(Root, "work");
         Directory.CreateDirectory(work);
-        State = new PublishTestState(TestBuild.Context(
+        var context = TestBuild.Context(
             new PublishTestSource(), type: "qemu", image: image, source: source,
-            workDirectory: work, outputDirectory: Path.Combine(Root, "output", image, source), log: Log));
+            workDirectory: work, outputDirectory: Path.Combine(Root, "output", image, source), log: Log);
+        State = new PublishTestState(progress is null ? context : new BuildContext
+        {
+            RunId = context.RunId,
+            Image = context.Image,
+            Source = context.Source,
+            OutputDirectory = context.OutputDirectory,
+            WorkDirectory = context.WorkDirectory,
+            Log = context.Log,
+            Ledger = context.Ledger,
+            Progress = progress,
+            Interaction = context.Interaction,
+            Redactor = context.Redactor,
+        });
         Directory.CreateDirectory(State.Context.OutputDirectory);
     }
 

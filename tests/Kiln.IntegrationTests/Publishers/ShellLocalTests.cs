@@ -80,7 +80,7 @@ public sealed class ShellLocalTests
         var pidFile = Path.Combine(build.Root, "child.pid");
 
         var error = await Assert.ThrowsAsync<KilnException>(() => _publisher.PublishAsync(
-            new ShellLocalConfig { Command = $"sleep 300 & echo $! > '{pidFile}'; wait", Timeout = TimeSpan.FromSeconds(2) },
+            new ShellLocalConfig { Command = $"sleep 300 & echo $! > '{pidFile}'; wait", Timeout = TimeSpan.FromSeconds(8) },
             build.State, [PublishTestBuild.ArtifactOf("qemu", "x")], Token));
 
         Assert.Contains("timeout", error.Message, StringComparison.Ordinal);

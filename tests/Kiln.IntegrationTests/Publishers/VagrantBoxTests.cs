@@ -19,8 +19,13 @@ public sealed class VagrantBoxTests
         await RunAsync("qemu-img", "create", "-q", "-f", "qcow2", disk, "2500M");
         await RunAsync("qemu-io", "-c", "write -P 0x5a 1M 3M", disk);
 
+        var definitionDirectory = Path.GetDirectoryName(build.Context.Image.FilePath)!;
+        File.WriteAllText(Path.Combine(definitionDirectory, "Vagrantfile.tpl"), "Vagrant.configure(\"2\") do |config|\n  config.vm.hostname = \"web\"\nend\n");
+        File.WriteAllText(Path.Combine(definitionDirectory, "README.md"), "# web box\n");
+        var config = new VagrantConfig { VagrantfileTemplate = "Vagrantfile.tpl", Include = ["README.md"] };
+
         var artifact = Assert.Single(await _publisher.PublishAsync(
-            new VagrantConfig(), build.State, [PublishTestBuild.ArtifactOf("qemu", "web", disk)], Token));
+            config, build.State, [PublishTestBuild.ArtifactOf("qemu", "web", disk)], Token));
 
         var box = Path.Combine(build.Context.OutputDirectory, "web.qemu.libvirt.box");
         Assert.Equal(("vagrant", "libvirt"), (artifact.BuilderType, artifact.Id));
@@ -36,7 +41,8 @@ public sealed class VagrantBoxTests
         Assert.Equal("libvirt", (string?)metadata["provider"]);
         Assert.Equal("qcow2", (string?)metadata["format"]);
         Assert.Equal(3, (int)metadata["virtual_size"]!);
-        Assert.Contains("config.vm.provider :libvirt", File.ReadAllText(Path.Combine(unpacked, "Vagrantfile")), StringComparison.Ordinal);
+        Assert.Contains("config.vm.hostname = \"web\"", File.ReadAllText(Path.Combine(unpacked, "Vagrantfile")), StringComparison.Ordinal);
+        Assert.Equal("# web box\n", File.ReadAllText(Path.Combine(unpacked, "README.md")));
         await RunAsync("qemu-img", "check", Path.Combine(unpacked, "box.img"));
         await RunAsync("qemu-img", "compare", "-q", disk, Path.Combine(unpacked, "box.img"));
     }
@@ -59,6 +65,7 @@ public sealed class VagrantBoxTests
         Assert.Contains("kiln-web-vbox (virtualbox, 0", await RunAsync("vagrant", ["box", "list"], vagrantHome), StringComparison.Ordinal);
         var unpacked = Directory.GetDirectories(Path.Combine(vagrantHome, "boxes", "kiln-web-vbox", "0"), "virtualbox", SearchOption.AllDirectories).Single();
         Assert.Contains("config.vm.base_mac = \"080027A1B2C3\"", File.ReadAllText(Path.Combine(unpacked, "Vagrantfile")), StringComparison.Ordinal);
+        Assert.Contains("ovf:href=\"web-disk1.vmdk\"", File.ReadAllText(Path.Combine(unpacked, "box.ovf")), StringComparison.Ordinal);
         Assert.Contains("VMDK", await RunAsync("qemu-img", "info", Path.Combine(unpacked, "web-disk1.vmdk")), StringComparison.OrdinalIgnoreCase);
     }
 

@@ -13,6 +13,7 @@ public sealed class QemuBootTests
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
         var context = TestBuild.Context(QemuTestEnvironment.Config(), type: "qemu", image: "boot-test", ledger: ledger);
+        using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         var builder = QemuTestEnvironment.Builder();
         await using var pipeline = builder.CreatePipeline(context);
         var state = (QemuBuildState)pipeline.State;

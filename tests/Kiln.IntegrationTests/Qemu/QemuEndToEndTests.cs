@@ -44,6 +44,7 @@ public sealed class QemuEndToEndTests
                 GuestCommandConfig.Entry("grep -qx 'hello from kiln' /srv/hello.txt"),
                 GuestCommandConfig.Entry("test -s /etc/machine-id && ls /etc/ssh/ssh_host_ed25519_key"),
             ]);
+        using var cleanup = new DeletedAtEnd(context.WorkDirectory);
 
         var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog);
         await using (var pipeline = builder.CreatePipeline(context))
@@ -99,6 +100,7 @@ public sealed class QemuEndToEndTests
             image: "broken",
             ledger: ledger,
             provisioners: [GuestCommandConfig.Entry("echo about to fail; exit 7")]);
+        using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog);
         await using var pipeline = builder.CreatePipeline(context);
         string? overlay = null;

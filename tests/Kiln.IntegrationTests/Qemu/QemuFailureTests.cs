@@ -14,6 +14,7 @@ public sealed class QemuFailureTests
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
         var context = TestBuild.Context(QemuTestEnvironment.Config(bootTimeout: TimeSpan.FromSeconds(3)), type: "qemu", image: "silent", ledger: ledger);
+        using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         await using var pipeline = QemuTestEnvironment.Builder().CreatePipeline(context);
         try
         {
@@ -37,6 +38,7 @@ public sealed class QemuFailureTests
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
         var context = TestBuild.Context(QemuTestEnvironment.Config(), type: "qemu", image: "cancelled", ledger: ledger);
+        using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         await using var pipeline = QemuTestEnvironment.Builder().CreatePipeline(context);
         var state = (QemuBuildState)pipeline.State;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);

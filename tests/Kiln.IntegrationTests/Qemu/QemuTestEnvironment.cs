@@ -57,3 +57,15 @@ internal static class QemuTestEnvironment
         return false;
     }
 }
+
+/// <summary>Deletes a test build's work directory (disks, console logs, outputs) when the test ends.</summary>
+internal sealed class DeletedAtEnd(string directory) : IDisposable
+{
+    public void Dispose()
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

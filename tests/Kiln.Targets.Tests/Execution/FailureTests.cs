@@ -144,4 +144,38 @@ public sealed class FailureTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("requires 'Approved'", run.Output, StringComparison.Ordinal);
     }
+
+    sealed class ThrowingParts : KilnBuild
+    {
+        static bool Explode() => throw new InvalidOperationException("condition exploded");
+
+        Target Guarded => _ => _.OnlyWhenDynamic(() => Explode()).Executes(() => { });
+
+        Target Broken => throw new InvalidOperationException("property exploded");
+    }
+
+    sealed class ThrowingCondition : KilnBuild
+    {
+        static bool Explode() => throw new InvalidOperationException("condition exploded");
+
+        Target Guarded => _ => _.OnlyWhenDynamic(() => Explode()).Executes(() => { });
+    }
+
+    [Fact]
+    public async Task A_throwing_dynamic_condition_fails_its_target()
+    {
+        var run = await HostRun.RunAsync(new ThrowingCondition(), "Guarded");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(TargetStatus.Failed, run.Status("Guarded"));
+        Assert.Contains("condition exploded", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_throwing_target_property_is_a_definition_error_without_a_stack_trace()
+    {
+        var run = await HostRun.RunAsync(new ThrowingParts(), "Guarded");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Reading the target property 'Broken' threw: property exploded", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", run.Output, StringComparison.Ordinal);
+    }
 }

@@ -103,9 +103,9 @@ public sealed class ConfigBinderTests : IDisposable
 
         var problems = _fixture.Problems();
 
-        var suite = DiagnosticAssert.Single(problems, "'base.bootstrap.suite' must be a released suite", 7, 16);
+        var suite = DiagnosticAssert.Single(problems, "source 'local' (qemu): the suite must be a released one", 7, 16);
         Assert.Equal("Use bookworm.", suite.Hint);
-        DiagnosticAssert.Single(problems, "provisioner 'shell': 'inline' or 'script' is needed, not both", 9, 36);
+        DiagnosticAssert.Single(problems, "provisioner 'shell': one of 'inline' or 'script' is needed, not both", 9, 36);
     }
 
     [Fact]

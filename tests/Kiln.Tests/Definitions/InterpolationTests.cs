@@ -94,6 +94,18 @@ public sealed class InterpolationTests : IDisposable
     }
 
     [Fact]
+    public void Git_values_follow_a_worktree_pointer_to_loose_refs_in_the_common_directory()
+    {
+        var sha = new string('b', 40);
+        _fixture.Write("repo/.git/worktrees/wt/HEAD", "ref: refs/heads/defs\n");
+        _fixture.Write("repo/.git/worktrees/wt/commondir", "../..\n");
+        _fixture.Write("repo/.git/refs/heads/defs", sha + "\n");
+        _fixture.Write(".git", $"gitdir: {Path.Combine(_fixture.Directory, "repo/.git/worktrees/wt")}\n");
+
+        Assert.Equal($"{sha}@defs", Image("{{ git.sha }}@{{ git.branch }}"));
+    }
+
+    [Fact]
     public void A_single_expression_keeps_its_type_for_binding()
     {
         _fixture.Write("web.kiln.yaml", """
@@ -186,5 +198,18 @@ public sealed class InterpolationTests : IDisposable
         var error = Assert.Throws<Kiln.Diagnostics.DefinitionException>(() => set.Resolve("web", Scope(artifacts)));
 
         Assert.Equal("Did you mean 'qcow2'?", DiagnosticAssert.Single(error.Diagnostics, "image 'base' has no output 'qcow3'", 4, 43).Hint);
+    }
+
+    [Fact]
+    public void Hostile_nesting_is_an_error_not_a_stack_overflow()
+    {
+        var calls = string.Concat(Enumerable.Repeat("lower(", 5000)) + "\"x\"" + new string(')', 5000);
+        var locals = string.Concat(Enumerable.Range(0, 5000).Select(i => $"  l{i}: \"{{{{ local.l{i + 1} }}}}\"\n")) + "  l5000: end\n";
+        _fixture.Write("web.kiln.yaml", $"name: web\nlocals:\n{locals}sources:\n  local: {{ type: qemu, base: {{ image: '{{{{ {calls} }}}}' }}, disk_size: \"{{{{ local.l0 }}}}\" }}\n");
+
+        var problems = _fixture.Problems();
+
+        Assert.Contains(problems, p => p.Message.Contains($"nests more than {Kiln.Definitions.Interpolation.TemplateParser.MaxNesting} calls", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Message.Contains($"more than {Interpolator.MaxLocalDepth} levels deep", StringComparison.Ordinal));
     }
 }

@@ -61,6 +61,74 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public void The_example_template_validates_with_the_plugins_compiled_into_Kiln()
+    {
+        var example = Path.Combine(RepositoryFiles.Samples, "web.kiln.yaml");
+
+        var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() });
+
+        Assert.Empty(set.Validate());
+        var plan = set.Inspect("web").Render();
+        Assert.Contains("source local (qemu)", plan, StringComparison.Ordinal);
+        Assert.Contains("source aws (amazon-ebs)", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-token", plan, StringComparison.Ordinal);
+        TestContext.Current.TestOutputHelper?.WriteLine(plan);
+    }
+
+    [Fact]
+    public void The_repository_templates_validate_with_the_plugins_compiled_into_Kiln()
+    {
+        var set = DefinitionLoader.Load(RepositoryFiles.Templates, new VariableInputs { Environment = new Dictionary<string, string>() });
+
+        Assert.Empty(set.Validate());
+        Assert.Contains("source local (qemu)", set.Inspect("app").Render(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_plugin_config_in_Kiln_uses_only_bindable_property_types()
+    {
+        var catalog = Kiln.Plugins.PluginCatalog.Default;
+        var roots = catalog.Builders.Values.Select(b => b.ConfigType)
+            .Concat(catalog.Provisioners.Values.Select(p => p.ConfigType))
+            .Concat(catalog.Publishers.Values.Select(p => p.ConfigType));
+        var seen = new HashSet<Type>();
+        var unsupported = new List<string>();
+
+        void Check(Type type)
+        {
+            if (!seen.Add(type))
+            {
+                return;
+            }
+
+            foreach (var property in ConfigModel.For(type).Properties)
+            {
+                var kind = ConfigModel.KindOf(property.Property.PropertyType, out var element);
+                while (kind is ValueKind.List or ValueKind.Map)
+                {
+                    kind = ConfigModel.KindOf(element, out element);
+                }
+
+                if (kind == ValueKind.Unsupported)
+                {
+                    unsupported.Add($"{type.Name}.{property.Property.Name} ({property.Property.PropertyType.Name})");
+                }
+                else if (kind == ValueKind.Object)
+                {
+                    Check(element);
+                }
+            }
+        }
+
+        foreach (var root in roots)
+        {
+            Check(root);
+        }
+
+        Assert.Empty(unsupported);
+    }
+
+    [Fact]
     public async Task The_schema_rejects_what_the_loader_rejects()
     {
         var schema = await JsonSchema.FromJsonAsync(SchemaGenerator.Generate(TestPlugins.Catalog).ToJsonString(), TestContext.Current.CancellationToken);

@@ -98,4 +98,17 @@ public sealed class SensitiveValueTests : IDisposable
         Assert.Equal("x ab y", set.Redactor.Redact("x ab y"));
         Assert.Contains(set.Warnings, w => w.Contains($"shorter than {Redactor.MinimumLength}", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_sensitive_function_marks_values_from_files_and_the_environment()
+    {
+        _fixture.Write("deploy.key", "-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\n-----END KEY-----\n");
+        _fixture.Write("web.kiln.yaml", "name: web\nsources:\n  local: { type: qemu, base: { image: x }, disk_size: '{{ sensitive(file(\"deploy.key\")) }}', labels: { t: '{{ sensitive(env.API_TOKEN) }}' } }\n");
+        var set = _fixture.Load(new VariableInputs { Environment = new Dictionary<string, string> { ["API_TOKEN"] = "tok-123456789" } });
+
+        set.Resolve("web", BuildScope.Symbolic);
+
+        Assert.Equal("a <sensitive> b", set.Redactor.Redact("a AAAAB3NzaC1yc2EAAAADAQABAAABAQ b"));
+        Assert.Equal("Bearer <sensitive>", set.Redactor.Redact("Bearer tok-123456789"));
+    }
 }

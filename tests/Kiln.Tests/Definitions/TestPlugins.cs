@@ -54,12 +54,12 @@ public sealed class TestQemuConfig : SourceConfig, IValidatableConfig
     {
         if (Base.Image is null == Base.Bootstrap is null)
         {
-            yield return new ConfigProblem("base", "needs exactly one of 'image' or 'bootstrap'", "Use image: for a disk, bootstrap: for mmdebstrap.");
+            yield return new ConfigProblem("base", "base needs exactly one of 'image' or 'bootstrap'", "Use image: for a disk, bootstrap: for mmdebstrap.");
         }
 
         if (Base.Bootstrap is { Suite: "sid" })
         {
-            yield return new ConfigProblem("base.bootstrap.suite", "must be a released suite", "Use bookworm.");
+            yield return new ConfigProblem("base.bootstrap.suite", "the suite must be a released one", "Use bookworm.");
         }
     }
 }
@@ -115,6 +115,17 @@ public sealed class TestCloudConfig : SourceConfig
     public string InstanceType { get; init; } = "t3.micro";
 
     public string? AccessKey { get; init; }
+
+    public TestAmiFilter? SourceAmiFilter { get; init; }
+}
+
+public sealed class TestAmiFilter
+{
+    public IReadOnlyDictionary<string, string> Filters { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<string> Owners { get; init; } = [];
+
+    public bool MostRecent { get; init; }
 }
 
 public sealed class TestCloudBuilder : Builder<TestCloudConfig, TestState>
@@ -155,7 +166,7 @@ public sealed class TestShellConfig : ProvisionerConfig, IValidatableConfig
     {
         if (Inline.Count == 0 == Script is null)
         {
-            yield return new ConfigProblem("inline", "or 'script' is needed, not both", "Use inline: for commands or script: for a file.");
+            yield return new ConfigProblem("inline", "one of 'inline' or 'script' is needed, not both", "Use inline: for commands or script: for a file.");
         }
     }
 }

@@ -1,6 +1,8 @@
 using Kiln.Builders.Amazon.Steps;
+using Kiln.Communicators;
 using Kiln.Definitions;
 using Kiln.Pipeline;
+using Kiln.Plugins;
 
 namespace Kiln.Builders.Amazon;
 
@@ -8,9 +10,16 @@ namespace Kiln.Builders.Amazon;
 /// Packer's amazon-ebs on AWSSDK.EC2: launch a source AMI, provision it over SSH, stop it, image it, copy and
 /// share the image. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
-public sealed class AmazonEbsBuilder : Builder<AmazonEbsSourceConfig, AmazonEbsState>
+/// <param name="catalog">The provisioners the provision step may use; by default every built-in one.</param>
+/// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
+public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
 {
     public const string TypeName = "amazon-ebs";
+
+    public AmazonEbsBuilder()
+        : this(null, null)
+    {
+    }
 
     public override string Type => TypeName;
 
@@ -19,9 +28,23 @@ public sealed class AmazonEbsBuilder : Builder<AmazonEbsSourceConfig, AmazonEbsS
         yield return new ValidateAwsStep();
         yield return new SourceAmiStep();
         yield return new NetworkStep();
+        var temporaryKey = config.SshKeypairName is null;
+        if (temporaryKey)
+        {
+            yield return new CreateBuildKeyStep<AmazonEbsState>();
+        }
+
         yield return new KeyPairStep();
         yield return new SecurityGroupStep();
         yield return new RunInstanceStep();
+        yield return new WaitForSshStep<AmazonEbsState>();
+        yield return new ProvisionStep<AmazonEbsState>(catalog);
+        if (temporaryKey)
+        {
+            // cloud-init installed the key pair's public key; the image must not ship it.
+            yield return new RemoveBuildKeyStep<AmazonEbsState>(authorizedKeysFiles);
+        }
+
         yield return new StopInstanceStep();
         yield return new CreateImageStep();
         yield return new CopyImageStep();
@@ -35,7 +58,7 @@ public sealed class AmazonEbsBuilder : Builder<AmazonEbsSourceConfig, AmazonEbsS
         yield return $"EC2 instance ({config.InstanceType})";
         if (config.SshKeypairName is null)
         {
-            yield return "EC2 key pair (ed25519)";
+            yield return "SSH key pair (ed25519) in the work directory, imported as an EC2 key pair";
         }
 
         if (config.SecurityGroupIds.Count == 0)

@@ -139,7 +139,7 @@ public sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
 
         if (SshKeypairName is null != SshPrivateKeyFile is null)
         {
-            yield return new ConfigProblem(SshKeypairName is null ? "ssh_private_key_file" : "ssh_keypair_name",
+            yield return new ConfigProblem(SshKeypairName is null ? "ssh_keypair_name" : "ssh_private_key_file",
                 "ssh_keypair_name and ssh_private_key_file go together.",
                 "Give both to use an existing key pair, or neither for a temporary one.");
         }
@@ -175,6 +175,11 @@ public sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
         if (Endpoint is not null && !Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
         {
             yield return new ConfigProblem("endpoint", $"'{Endpoint}' is not an absolute URL.", "For example https://ec2.eu-west-1.amazonaws.com.");
+        }
+
+        if (!Uri.TryCreate(CheckIpUrl, UriKind.Absolute, out var checkIp) || checkIp.Scheme is not ("http" or "https"))
+        {
+            yield return new ConfigProblem("check_ip_url", $"'{CheckIpUrl}' is not an http(s) URL.", "Or set ssh_cidrs and it is never asked.");
         }
 
         foreach (var (mapping, index) in LaunchBlockDeviceMappings.Select((m, i) => (m, i)))

@@ -1,10 +1,11 @@
 using Amazon.EC2.Model;
+using Kiln.Communicators;
 using Kiln.Pipeline;
 
 namespace Kiln.Builders.Amazon;
 
 /// <summary>What the amazon-ebs steps hand each other.</summary>
-public sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext context) : BuildState(context)
+public sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext context) : BuildState(context), ISshTarget, IBuildKeyHolder
 {
     public AmazonEbsSourceConfig Config { get; } = config;
 
@@ -20,6 +21,9 @@ public sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext co
     public string? SubnetId { get; set; }
 
     public IReadOnlyList<string> VpcCidrs { get; set; } = [];
+
+    /// <summary>The temporary key generated on this host; null when the user names a key pair.</summary>
+    public SshKeyPair? BuildKey { get; set; }
 
     public string? KeyPairName { get; set; }
 
@@ -37,6 +41,10 @@ public sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext co
     public string? SshHost { get; set; }
 
     public int SshPort { get; set; }
+
+    public SshEndpoint? SshEndpoint => SshHost is null || PrivateKeyPath is null
+        ? null
+        : new SshEndpoint(SshHost, SshPort, Config.SshUsername, PrivateKeyPath) { Timeout = Config.SshTimeout };
 
     /// <summary>AMI id per region: the built one first, then its copies.</summary>
     public Dictionary<string, string> Images { get; } = new(StringComparer.Ordinal);

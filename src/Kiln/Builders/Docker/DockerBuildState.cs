@@ -31,12 +31,12 @@ public sealed class DockerBuildState(DockerSourceConfig config, BuildContext con
 
     /// <summary>A name unique to this build for things it creates on the engine (containers, intermediate tags).</summary>
     public string ResourceName(string role) =>
-        $"kiln-{Context.RunId}-{DockerNames.Sanitize(Context.Source.Name)}-{role}";
+        $"kiln-{DockerNames.Sanitize(Context.RunId)}-{DockerNames.Sanitize(Context.Source.Name)}-{role}";
 
     /// <summary>A tag no other build uses, for an image that must be findable by name before it exists.</summary>
     public string IntermediateReference(string role)
     {
         var tag = $"{DockerNames.Sanitize(Context.Source.Name)}-{role}";
-        return $"kiln-intermediate/{Context.RunId.ToLowerInvariant()}:{tag[..Math.Min(tag.Length, 128)]}";
+        return $"kiln-intermediate/{DockerNames.Sanitize(Context.RunId)}:{tag[..Math.Min(tag.Length, 128)]}";
     }
 }

@@ -1,6 +1,7 @@
 using Kiln.Builders.Docker.Steps;
 using Kiln.Definitions;
 using Kiln.Pipeline;
+using Kiln.Plugins;
 
 namespace Kiln.Builders.Docker;
 
@@ -11,6 +12,16 @@ namespace Kiln.Builders.Docker;
 /// </summary>
 public sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState>
 {
+    private readonly PluginCatalog? _catalog;
+
+    public DockerBuilder()
+        : this(null)
+    {
+    }
+
+    /// <param name="catalog">The provisioners that provision and verify steps may use; by default every built-in one.</param>
+    public DockerBuilder(PluginCatalog? catalog) => _catalog = catalog;
+
     public override string Type => "docker";
 
     protected override IEnumerable<IStep<DockerBuildState>> CreateSteps(DockerSourceConfig config, ResolvedSource source)
@@ -18,10 +29,12 @@ public sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState
         yield return new ConnectEngineStep();
         yield return new PrepareBaseImageStep();
         yield return new StartBuildContainerStep();
+        yield return new ProvisionStep<DockerBuildState>(_catalog);
         yield return new CommitImageStep();
         if (source.Verify.Count > 0)
         {
             yield return new StartVerifyContainerStep();
+            yield return new VerifyStep<DockerBuildState>(_catalog);
         }
     }
 

@@ -33,7 +33,9 @@ internal static partial class DiskConverter
     public static async Task ConvertAsync(
         BuildContext context, string source, string sourceFormat, string destination, string format, IReadOnlyList<string> options, CancellationToken cancellationToken)
     {
-        using var progress = context.Progress.Start($"convert to {Path.GetFileName(destination)}", 100);
+        // qemu-img reports percent; progress is shown in bytes of the source so it reads like every other transfer.
+        var total = Math.Max(1, new FileInfo(source).Length);
+        using var progress = context.Progress.Start($"convert to {Path.GetFileName(destination)}", total);
         var reported = 0L;
         var gate = new Lock();
         void OnLine(string line)
@@ -43,7 +45,7 @@ internal static partial class DiskConverter
             {
                 lock (gate)
                 {
-                    var now = (long)percent;
+                    var now = (long)(percent / 100 * total);
                     if (now > reported)
                     {
                         progress.Advance(now - reported);

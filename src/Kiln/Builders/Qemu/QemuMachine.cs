@@ -92,6 +92,8 @@ internal sealed partial class QemuMachine : IAsyncDisposable
                 throw;
             }
 
+            await process.Process.WaitForExitAsync(cancellationToken);
+            var exitCode = process.Process.ExitCode;
             await StopQuietlyAsync(process, pump, socket, socketEntry);
             var error = Text(stderr);
             if (attempt < PortAttempts && error.Contains("host forwarding", StringComparison.OrdinalIgnoreCase))
@@ -101,7 +103,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
             }
 
             throw new KilnException(
-                $"QEMU exited at start (code {process.Process.ExitCode}): {error.Trim()}",
+                $"QEMU exited at start (code {exitCode}): {error.Trim()}",
                 "check the qemu_args and that the disk image is readable; the command line is in the verbose log");
         }
     }
@@ -219,9 +221,10 @@ internal sealed partial class QemuMachine : IAsyncDisposable
                     handshake.CancelAfter(TimeSpan.FromSeconds(30));
                     return await QmpClient.ConnectAsync(socket, handshake.Token);
                 }
-                catch (SocketException)
+                catch (Exception ex) when (ex is SocketException or IOException)
                 {
-                    // not listening yet
+                    // Not listening yet, or QEMU is exiting right after opening it (e.g. -cpu host refused by KVM):
+                    // the next round sees the exit.
                 }
             }
 

@@ -79,7 +79,29 @@ public sealed class TemplateParser
         return parts;
     }
 
+    /// <summary>How deeply calls may nest: lower(upper(...)) is fine, thousands of levels are an attack.</summary>
+    public const int MaxNesting = 32;
+
+    private int _depth;
+
     private Expression ParseExpression()
+    {
+        if (++_depth > MaxNesting)
+        {
+            throw new TemplateSyntaxException($"the expression nests more than {MaxNesting} calls deep", _position);
+        }
+
+        try
+        {
+            return ParseExpressionBody();
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Expression ParseExpressionBody()
     {
         SkipSpaces();
         if (End())

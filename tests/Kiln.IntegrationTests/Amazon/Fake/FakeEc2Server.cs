@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -29,7 +28,6 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
     private readonly List<FakeEc2Call> _calls = [];
     private readonly List<FakeEc2Fault> _faults = [];
     private readonly Dictionary<string, FakeResource> _resources = new(StringComparer.Ordinal);
-    private readonly string _keyDirectory = Directory.CreateTempSubdirectory("kiln-fake-ec2-").FullName;
     private WebApplication? _app;
     private int _nextIp = 10;
 
@@ -117,6 +115,15 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
         }
     }
 
+    /// <summary>A key pair the account already has, as a user names in ssh_keypair_name.</summary>
+    public void AddKeyPair(string region, string name, string publicKey)
+    {
+        lock (_gate)
+        {
+            Add(new FakeKeyPair { Id = NewId("key"), Region = region, Name = name, KeyType = "ed25519", PublicKey = publicKey, Fingerprint = "user" });
+        }
+    }
+
     /// <summary>A public, available source AMI with one snapshot, as a distribution would publish it.</summary>
     public string AddSourceImage(string region, string name, string owner = "136693071363", string creationDate = "2026-01-01T00:00:00.000Z")
     {
@@ -139,8 +146,6 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
-
-        Directory.Delete(_keyDirectory, recursive: true);
     }
 
     private async Task HandleAsync(HttpContext http)
@@ -184,16 +189,9 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
             }
 
             XElement[] body;
-            if (action == "CreateKeyPair")
+            lock (_gate)
             {
-                body = await CreateKeyPairAsync(region, new QueryForm(values), CancellationToken.None);
-            }
-            else
-            {
-                lock (_gate)
-                {
-                    body = Dispatch(action, region, new QueryForm(values), DateTimeOffset.UtcNow);
-                }
+                body = Dispatch(action, region, new QueryForm(values), DateTimeOffset.UtcNow);
             }
 
             if (fault?.CallbackAfter is { } after)
@@ -236,6 +234,7 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
         "DescribeKeyPairs" => [Set("keySet", Find<FakeKeyPair>(region, [], form, now, "InvalidKeyPair.NotFound")
             .Where(k => form.List("KeyName") is var names && (names.Count == 0 || names.Contains(k.Name)))
             .Select(k => Item(E("keyPairId", k.Id), E("keyName", k.Name), E("keyFingerprint", k.Fingerprint), E("keyType", k.KeyType), TagSet(k))))],
+        "ImportKeyPair" => ImportKeyPair(region, form),
         "DeleteKeyPair" => DeleteKeyPair(region, form),
         "CreateSecurityGroup" => CreateSecurityGroup(region, form),
         "AuthorizeSecurityGroupIngress" => Authorize(region, form),
@@ -273,39 +272,37 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
     private static bool OwnerMatches(string owner, List<string> owners) =>
         owners.Count == 0 || owners.Any(o => o == owner || (o == "self" && owner == Account));
 
-    private async Task<XElement[]> CreateKeyPairAsync(string region, QueryForm form, CancellationToken cancellationToken)
+    private XElement[] ImportKeyPair(string region, QueryForm form)
     {
         var name = form.Required("KeyName");
-        var type = form["KeyType"] ?? "rsa";
-        var file = Path.Combine(_keyDirectory, Guid.NewGuid().ToString("N"));
-        using (var keygen = Process.Start(new ProcessStartInfo("ssh-keygen", ["-q", "-t", type, "-N", "", "-C", name, "-f", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
+        string publicKey;
+        try
         {
-            await keygen.WaitForExitAsync(cancellationToken);
-            if (keygen.ExitCode != 0)
-            {
-                throw new FakeEc2Error("InvalidParameterValue", $"ssh-keygen failed: {await keygen.StandardError.ReadToEndAsync(cancellationToken)}");
-            }
+            publicKey = Encoding.ASCII.GetString(Convert.FromBase64String(form.Required("PublicKeyMaterial"))).Trim();
+        }
+        catch (FormatException)
+        {
+            throw new FakeEc2Error("InvalidKeyPair.Format", "Key is not in valid OpenSSH public key format");
         }
 
-        var material = await File.ReadAllTextAsync(file, cancellationToken);
-        var publicKey = (await File.ReadAllTextAsync(file + ".pub", cancellationToken)).Trim();
-        File.Delete(file);
-        File.Delete(file + ".pub");
-        lock (_gate)
+        var fields = publicKey.Split(' ');
+        if (fields.Length < 2 || fields[0] is not ("ssh-ed25519" or "ssh-rsa" or "ecdsa-sha2-nistp256"))
         {
-            if (_resources.Values.OfType<FakeKeyPair>().Any(k => k.Region == region && k.Name == name))
-            {
-                throw new FakeEc2Error("InvalidKeyPair.Duplicate", $"The keypair '{name}' already exists.");
-            }
-
-            var key = Add(new FakeKeyPair
-            {
-                Id = NewId("key"), Region = region, Name = name, KeyType = type, PublicKey = publicKey,
-                Fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(publicKey)))[..40].ToLowerInvariant(),
-            });
-            Tag(key, form.TagsFor("key-pair"));
-            return [E("keyName", name), E("keyFingerprint", key.Fingerprint), E("keyMaterial", material), E("keyPairId", key.Id), TagSet(key)];
+            throw new FakeEc2Error("InvalidKeyPair.Format", "Key is not in valid OpenSSH public key format");
         }
+
+        if (_resources.Values.OfType<FakeKeyPair>().Any(k => k.Region == region && k.Name == name))
+        {
+            throw new FakeEc2Error("InvalidKeyPair.Duplicate", $"The keypair '{name}' already exists.");
+        }
+
+        var key = Add(new FakeKeyPair
+        {
+            Id = NewId("key"), Region = region, Name = name, KeyType = fields[0] == "ssh-rsa" ? "rsa" : "ed25519", PublicKey = publicKey,
+            Fingerprint = Convert.ToHexString(SHA256.HashData(Convert.FromBase64String(fields[1]))).ToLowerInvariant(),
+        });
+        Tag(key, form.TagsFor("key-pair"));
+        return [E("keyFingerprint", key.Fingerprint), E("keyName", name), E("keyPairId", key.Id), TagSet(key)];
     }
 
     private XElement[] DeleteKeyPair(string region, QueryForm form)

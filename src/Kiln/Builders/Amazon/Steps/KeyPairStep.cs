@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Kiln.Diagnostics;
@@ -7,15 +8,15 @@ using Kiln.Pipeline;
 namespace Kiln.Builders.Amazon.Steps;
 
 /// <summary>
-/// The key SSH logs in with: the user's named key pair and private key file, or a temporary ed25519 key pair
-/// that EC2 generates, kept only in the build's work directory and deleted from the account at cleanup.
+/// The key pair the instance trusts: the user's named key pair and private key file, or a temporary one imported
+/// from the build key generated on this host, so the private key never crosses the network. Cleanup deletes the
+/// temporary key pair from the account.
 /// </summary>
 public sealed class KeyPairStep : IStep<AmazonEbsState>
 {
     private ILedgerEntry? _entry;
-    private string? _keyFile;
 
-    public string Name => "create temporary key pair";
+    public string Name => "import temporary key pair";
 
     public Stage Stage => Stage.Boot;
 
@@ -36,33 +37,24 @@ public sealed class KeyPairStep : IStep<AmazonEbsState>
             return;
         }
 
+        var key = state.BuildKey ?? throw new InvalidOperationException($"'{Name}' ran before the build key was created.");
         var ec2 = state.Ec2;
         var name = $"kiln-{Short(context.RunId)}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}";
         _entry = await context.Ledger.RecordAsync(ec2.Resource(Ec2ResourceKinds.KeyPair, name), cancellationToken);
-        var created = await ec2.CallAsync("CreateKeyPair", (c, t) => c.CreateKeyPairAsync(new CreateKeyPairRequest
+        var imported = await ec2.CallAsync("ImportKeyPair", (c, t) => c.ImportKeyPairAsync(new ImportKeyPairRequest
         {
             KeyName = name,
-            KeyType = KeyType.Ed25519,
-            KeyFormat = KeyFormat.Pem,
+            // The Query API takes the OpenSSH public key line base64-encoded.
+            PublicKeyMaterial = Convert.ToBase64String(Encoding.ASCII.GetBytes(key.PublicKey)),
             TagSpecifications = [ec2.TagSpecification(ResourceType.KeyPair, ec2.Tags(config.RunTags, name))],
         }, t), cancellationToken);
         state.KeyPairName = name;
-        context.Redactor.Add(created.KeyPair.KeyMaterial);
-
-        _keyFile = Path.Combine(context.WorkDirectory, $"{name}.pem");
-        await WritePrivateAsync(_keyFile, created.KeyPair.KeyMaterial, cancellationToken);
-        state.PrivateKeyPath = _keyFile;
-        context.Log.Info($"temporary key pair {name} ({created.KeyPair.KeyPairId})");
+        state.PrivateKeyPath = key.PrivateKeyPath;
+        context.Log.Info($"temporary key pair {name} ({imported.KeyPairId}, {key})");
     }
 
     public async Task CleanupAsync(AmazonEbsState state, CancellationToken cancellationToken)
     {
-        if (_keyFile is not null)
-        {
-            File.Delete(_keyFile);
-            _keyFile = null;
-        }
-
         if (_entry is null || state.Ec2Session is not { } ec2)
         {
             return;
@@ -74,22 +66,5 @@ public sealed class KeyPairStep : IStep<AmazonEbsState>
         _entry = null;
     }
 
-    internal static string Short(string runId) => runId.Length > 8 ? runId[..8] : runId;
-
-    private static async Task WritePrivateAsync(string path, string content, CancellationToken cancellationToken)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using var stream = new FileStream(path, options);
-        await using var writer = new StreamWriter(stream);
-        await writer.WriteAsync(content.AsMemory(), cancellationToken);
-        if (!content.EndsWith('\n'))
-        {
-            await writer.WriteAsync("\n");
-        }
-    }
+    internal static string Short(string text) => text.Length > 8 ? text[..8] : text;
 }
