@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kiln.IntegrationTests.Ci;
 
@@ -34,6 +35,24 @@ public sealed class CakeSampleTests : IAsyncLifetime
         Assert.Contains("image definitions are valid (1 checked)", output, StringComparison.Ordinal);
         Assert.Contains("tiny", output, StringComparison.Ordinal);
         Assert.Contains("local", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>A real qemu (TCG) build: minutes with Kiln's base-image cache warm, longer the first time (mmdebstrap).</summary>
+    [Fact]
+    public async Task The_sample_builds_verifies_and_records_an_image_under_the_real_Cake()
+    {
+        var (exitCode, output) = await CakeAsync("BuildImages");
+
+        Assert.True(exitCode == 0, output);
+        var disk = Path.Combine(Sample, "output", "images", "tiny", "local", "tiny.qcow2");
+        Assert.True(File.Exists(disk), output);
+        var check = await RunAsync("qemu-img", ["check", disk], Sample);
+        Assert.True(check.ExitCode == 0, check.Output);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Sample, "output", "images", "manifest.json")))!;
+        var build = Assert.Single(manifest["builds"]!.AsArray())!;
+        Assert.Equal(manifest["last_run_uuid"]!.GetValue<string>(), build["packer_run_uuid"]!.GetValue<string>());
+        Assert.Contains(build["files"]!.AsArray(), f => f!["name"]!.GetValue<string>().EndsWith("tiny.qcow2", StringComparison.Ordinal));
+        Assert.Contains("manifest: ", output, StringComparison.Ordinal);
     }
 
     [Fact]
