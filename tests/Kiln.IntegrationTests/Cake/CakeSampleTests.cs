@@ -14,6 +14,12 @@ public sealed class CakeSampleTests : IAsyncLifetime
 {
     readonly string folder = Directory.CreateTempSubdirectory("kiln-cake-").FullName;
 
+#if DEBUG
+    const string Configuration = "Debug";
+#else
+    const string Configuration = "Release";
+#endif
+
     string Packages => Path.Combine(folder, "packages");
 
     string Sample => Path.Combine(folder, "sample");
@@ -22,7 +28,8 @@ public sealed class CakeSampleTests : IAsyncLifetime
     {
         CopyDirectory(Path.Combine(WorkflowParser.Root, "samples", "cake"), Sample);
         var project = Path.Combine(WorkflowParser.Root, "src", "Kiln", "Kiln.csproj");
-        await RunCheckedAsync("dotnet", ["pack", project, "--configuration", "Debug", "--output", Packages], WorkflowParser.Root);
+        // Packs what this test run was built from, without rebuilding it under other tests' feet.
+        await RunCheckedAsync("dotnet", ["pack", project, "--no-build", "--configuration", Configuration, "--output", Packages], WorkflowParser.Root);
         await RunCheckedAsync("dotnet", ["tool", "restore"], Sample);
     }
 
