@@ -8,7 +8,7 @@ namespace Kiln.RepositoryBuild;
 /// Image targets (BuildImages, its stage targets, ValidateImages, InspectImages, SweepImages, CleanImages) come from
 /// the Kiln.Components interface it implements; BuildImages bakes what Compile produced into the images.
 /// </summary>
-internal sealed class Build : KilnBuild, IKilnImages
+internal sealed class Build : KilnBuild, IKilnCi
 {
     public static Task<int> Main(string[] args) => KilnHost.RunAsync<Build>(args, build => build.Compile);
 

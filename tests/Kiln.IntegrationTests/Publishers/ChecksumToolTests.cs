@@ -1,3 +1,4 @@
+using Kiln.Testing;
 using Kiln.Publishers;
 
 namespace Kiln.IntegrationTests.Publishers;

@@ -1,3 +1,4 @@
+using Kiln.Testing;
 using Kiln.Diagnostics;
 using Kiln.Publishers;
 

@@ -1,3 +1,4 @@
+using Kiln.Testing;
 using System.Security.Cryptography;
 using Kiln.Publishers;
 

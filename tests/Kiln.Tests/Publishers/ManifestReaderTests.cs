@@ -1,3 +1,4 @@
+using Kiln.Testing;
 using Kiln.Pipeline;
 using Kiln.Publishers;
 

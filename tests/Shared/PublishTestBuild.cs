@@ -1,8 +1,7 @@
 using Kiln.Definitions;
 using Kiln.Pipeline;
-using Kiln.Testing;
 
-namespace Kiln.Tests.Publishers;
+namespace Kiln.Testing;
 
 internal sealed class PublishTestSource : SourceConfig;
 

@@ -1,0 +1,157 @@
+using System.Text;
+
+namespace Kiln.Components.Ci;
+
+/// <summary>
+/// Writes <c>.github/workflows/images.yml</c>: a compile/test job (all that pull requests run), one matrix job per
+/// wave of image builds, and a publish job that merges the per-build manifests. Secrets appear by name only.
+/// </summary>
+public static class GitHubWorkflowWriter
+{
+    public static string Write(CiPlan plan, string regenerateCommand)
+    {
+        var y = new StringBuilder();
+        y.Append(GeneratedHeader.For(regenerateCommand));
+        y.Append($$$"""
+            name: images
+
+            on:
+              push:
+                branches: [main]
+                tags: ['v*']
+              pull_request:
+              workflow_dispatch:
+
+            env:
+              DOTNET_NOLOGO: 'true'
+              DOTNET_CLI_TELEMETRY_OPTOUT: 'true'
+              NUGET_PACKAGES: ${{ github.workspace }}/.nuget/packages
+              KILN_CACHE: ${{ github.workspace }}/.cache/kiln
+
+            jobs:
+              build:
+                name: Compile, test, validate
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: actions/checkout@v4
+                  - uses: actions/setup-dotnet@v4
+                    with:
+                      global-json-file: global.json
+                  - uses: actions/cache@v4
+                    with:
+                      path: .nuget/packages
+                      key: nuget-${{ runner.os }}-${{ hashFiles('Directory.Packages.props', 'global.json') }}
+                  - run: {{{plan.BuildScript}}} Test ValidateImages --templates {{{plan.Templates}}}
+
+            """);
+        string previous = "build";
+        var allJobs = new List<string> { "build" };
+        foreach (var wave in plan.Waves)
+        {
+            y.Append($$$"""
+                  {{{wave.JobId}}}:
+                    name: Images ${{ matrix.image }} / ${{ matrix.source }}
+                    needs: [{{{previous}}}]
+                    if: github.event_name != 'pull_request'
+                    runs-on: ubuntu-latest
+                    strategy:
+                      fail-fast: false
+                      matrix:
+                        include:
+
+                """);
+            foreach (var build in wave.Builds)
+            {
+                y.Append($"          - {{ image: {build.Image}, source: {build.Source} }}\n");
+            }
+
+            AppendSecrets(y, wave.Secrets);
+
+            y.Append($$$"""
+                    steps:
+                      - uses: actions/checkout@v4
+                      - uses: actions/setup-dotnet@v4
+                        with:
+                          global-json-file: global.json
+                      - uses: actions/cache@v4
+                        with:
+                          path: .nuget/packages
+                          key: nuget-${{ runner.os }}-${{ hashFiles('Directory.Packages.props', 'global.json') }}
+                      - uses: actions/cache@v4
+                        with:
+                          path: .cache/kiln
+                          key: kiln-${{ runner.os }}-${{ matrix.image }}-${{ matrix.source }}-${{ hashFiles('{{{plan.Templates}}}/**') }}
+                          restore-keys: kiln-${{ runner.os }}-${{ matrix.image }}-${{ matrix.source }}-
+
+                """);
+            if (wave.Number > 1)
+            {
+                y.Append($$$"""
+                          - uses: actions/download-artifact@v4
+                            with:
+                              pattern: image-*
+                              path: output/ci-inputs
+                          - run: {{{plan.BuildScript}}} MergeManifests --ci-inputs output/ci-inputs --output output/images
+
+                    """);
+            }
+
+            y.Append($$$"""
+                      - run: {{{plan.BuildScript}}} BuildImages --templates {{{plan.Templates}}} --image ${{ matrix.image }} --only ${{ matrix.source }} --output output/images
+                      - uses: actions/upload-artifact@v4
+                        with:
+                          name: image-${{ matrix.image }}-${{ matrix.source }}
+                          path: output/images
+                          if-no-files-found: error
+
+                """);
+            previous = wave.JobId;
+            allJobs.Add(wave.JobId);
+        }
+
+        y.Append($$$"""
+              publish:
+                name: Merge manifests and publish
+                needs: [{{{string.Join(", ", allJobs)}}}]
+                if: github.event_name != 'pull_request'
+                runs-on: ubuntu-latest
+
+            """);
+        var allSecrets = plan.Waves.SelectMany(w => w.Secrets).Distinct().OrderBy(s => s.EnvironmentVariable, StringComparer.Ordinal).ToList();
+        AppendSecrets(y, allSecrets);
+
+        y.Append($$$"""
+                steps:
+                  - uses: actions/checkout@v4
+                  - uses: actions/setup-dotnet@v4
+                    with:
+                      global-json-file: global.json
+                  - uses: actions/download-artifact@v4
+                    with:
+                      pattern: image-*
+                      path: output/ci-inputs
+                  - run: {{{plan.BuildScript}}} MergeManifests --ci-inputs output/ci-inputs --output output/images
+                  - uses: actions/upload-artifact@v4
+                    with:
+                      name: images
+                      path: output/images
+                      if-no-files-found: error
+
+            """);
+        return y.ToString();
+    }
+
+    static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets)
+    {
+        if (secrets.Count == 0)
+        {
+            return;
+        }
+
+        y.Append("    env:\n");
+        foreach (var secret in secrets)
+        {
+            y.Append($"      {secret.EnvironmentVariable}: ${{{{ secrets.{secret.SecretName} }}}}\n");
+        }
+    }
+}
