@@ -52,7 +52,7 @@ fail() { echo "bench: $*" >&2; FAILED=1; }
 case_checksum() {
     echo "== checksum: sha256 of a ${CHECKSUM_GIB} GiB file, $RUNS runs each, interleaved" >&2
     "$DOTNET" build -c Release "$ROOT/bench/checksum" --nologo --verbosity quiet >&2
-    local exe="$ROOT/bench/checksum/bin/Release/net10.0/Kiln.Tests"
+    local exe="$ROOT/bench/checksum/bin/Release/net10.0/Kiln.Bench.Checksum"
     local file="$WORK/disk.img"
     # Incompressible content so neither side benefits from zero pages; written once, read by both from the page cache or disk alike.
     head -c "$((CHECKSUM_GIB * 1024 * 1024 * 1024))" /dev/urandom > "$file"

@@ -5,7 +5,7 @@ using Kiln.Pipeline;
 using Kiln.Publishers;
 using Kiln.Testing;
 
-// Usage: Kiln.Tests <file>. Prints "<sha256> <seconds>" after hashing the file with the checksum publisher.
+// Usage: Kiln.Bench.Checksum <file>. Prints "<sha256> <seconds>" after hashing the file with the checksum publisher.
 if (args.Length != 1 || !File.Exists(args[0]))
 {
     await Console.Error.WriteLineAsync("usage: Kiln.Bench.Checksum <file>");
