@@ -100,6 +100,7 @@ public interface IKilnImages : IKilnBuild
         {
             var run = await ImageBuildRun.PrepareAsync(ImageSettings, cancellationToken);
             ImageRuns.Start(this, run, cancellationToken);
+            Session.DescribeCleanupWith(() => run.CleaningUp);
             foreach (var build in run.Builds.Where(b => b.UpToDate))
             {
                 Session.Info($"{build.Name} is up to date ({build.Fingerprint[..19]}…); --force rebuilds it");

@@ -69,7 +69,7 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Interrupts.Token);
             var started = time.GetTimestamp();
-            var results = await new BuildExecutor(output, time, Interrupts).RunAsync(plan, linked.Token);
+            var results = await new BuildExecutor(output, time, Interrupts, session).RunAsync(plan, linked.Token);
             var outcome = linked.IsCancellationRequested || results.Any(result => result.Status == TargetStatus.Aborted) ? BuildOutcome.Aborted
                 : results.Any(result => result.Status == TargetStatus.Failed) ? BuildOutcome.Failed
                 : BuildOutcome.Succeeded;

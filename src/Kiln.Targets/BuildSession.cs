@@ -5,6 +5,7 @@ public sealed class BuildSession
 {
     readonly HostOutput output;
     readonly ParameterSet parameters;
+    readonly List<Func<IEnumerable<string>>> cleanupReporters = [];
 
     internal BuildSession(HostOutput output, ParameterSet parameters, string rootDirectory)
     {
@@ -29,6 +30,22 @@ public sealed class BuildSession
     public IReadOnlyList<string> ScheduledTargets { get; internal set; } = [];
 
     public bool IsScheduled(string targetName) => ScheduledTargets.Contains(targetName, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Lets a component say what it is still cleaning up (image builds tearing down VMs, say); a second interrupt
+    /// prints it beside the running target.
+    /// </summary>
+    public void DescribeCleanupWith(Func<IEnumerable<string>> describe)
+    {
+        lock (cleanupReporters)
+            cleanupReporters.Add(describe);
+    }
+
+    internal IReadOnlyList<string> CleaningUp()
+    {
+        lock (cleanupReporters)
+            return [.. cleanupReporters.SelectMany(describe => describe())];
+    }
 
     public void Info(string message) => output.Line(message);
 

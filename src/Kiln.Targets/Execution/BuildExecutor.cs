@@ -6,7 +6,7 @@ namespace Kiln.Targets;
 /// Runs the plan in order. A failure stops the build unless the target proceeds after failure; assured targets
 /// still run; a cancelled token aborts the running target and runs nothing more.
 /// </summary>
-internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildInterrupts interrupts)
+internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildInterrupts interrupts, BuildSession? session = null)
 {
     readonly Lock gate = new();
     (ExecutableTarget Target, long Started)? running;
@@ -99,7 +99,9 @@ internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildI
             if (running is not { } current)
                 return null;
             var elapsed = time.GetElapsedTime(current.Started);
-            return $"{current.Target.Name} (for {Durations.Format(elapsed)})";
+            var cleaning = session?.CleaningUp() ?? [];
+            var target = $"{current.Target.Name} (for {Durations.Format(elapsed)})";
+            return cleaning.Count == 0 ? target : $"{target}; still cleaning up {string.Join("; ", cleaning)}";
         }
     }
 

@@ -82,6 +82,13 @@ public sealed class QemuEndToEndTests
             }
 
             await AssertOvaAsync(artifact.Outputs["ova"], "web", ct);
+
+            // The verify stage booted the qcow2; the formats other hypervisors import must boot too (BIOS, GRUB,
+            // kernel, sshd answering), each in snapshot mode so the outputs stay untouched.
+            foreach (var format in new[] { "vmdk", "vdi", "vhdx" })
+            {
+                await AssertBootsAsync(context, artifact.Outputs[format], format, ct);
+            }
         }
 
         Assert.Empty(ledger.Open);
@@ -171,6 +178,23 @@ public sealed class QemuEndToEndTests
         {
             File.Delete(vmdk);
         }
+    }
+
+    private static async Task AssertBootsAsync(BuildContext context, string disk, string format, CancellationToken ct)
+    {
+        var options = new QemuMachineOptions
+        {
+            Name = $"kiln-web-boot-{format}",
+            DiskPath = disk,
+            DiskFormat = format,
+            Cpus = 2,
+            MemoryMiB = 1024,
+            UseKvm = false,
+            Snapshot = true,
+        };
+        var serial = Path.Combine(context.WorkDirectory, $"boot-{format}-console.log");
+        await using var machine = await QemuMachine.StartAsync(context, options, serial, ct);
+        await machine.WaitForSshAsync(TimeSpan.FromMinutes(10), ct);
     }
 
     private static async Task<JsonNode> QemuImgInfoAsync(string path, CancellationToken ct) =>

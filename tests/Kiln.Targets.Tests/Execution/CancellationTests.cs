@@ -20,6 +20,7 @@ public sealed class CancellationTests
 
         Target Wait => _ => _.DependsOn(First).Executes(async cancellationToken =>
         {
+            Session.DescribeCleanupWith(() => CleanupStarted.Task.IsCompleted && !CleanedUp ? ["vm-1: stop machine"] : []);
             Started.SetResult();
             try
             {
@@ -61,6 +62,7 @@ public sealed class CancellationTests
         Assert.Equal(["First"], build.Ran);
         Assert.Contains("Interrupted: cancelling Wait", run.Output, StringComparison.Ordinal);
         Assert.Contains("Still running: Wait", run.Output, StringComparison.Ordinal);
+        Assert.Contains("still cleaning up vm-1: stop machine", run.Output, StringComparison.Ordinal);
         Assert.Contains("Build aborted", run.Output, StringComparison.Ordinal);
     }
 
