@@ -8,6 +8,24 @@ namespace Kiln.Testing;
 /// <summary>In-memory doubles for a build's surroundings, shared by the test projects.</summary>
 internal static class TestBuild
 {
+    /// <summary>Every context's scratch directory lives under one root per test process, removed when the process exits.</summary>
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        var root = Directory.CreateTempSubdirectory("kiln-tests-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Something still writes there; the OS cleans /tmp eventually.
+            }
+        };
+        return root;
+    });
+
     public static BuildContext Context(
         SourceConfig config,
         string type = "test",
@@ -21,7 +39,7 @@ internal static class TestBuild
         IRedactor? redactor = null,
         TestLog? log = null)
     {
-        var work = workDirectory ?? Directory.CreateTempSubdirectory("kiln-test-").FullName;
+        var work = workDirectory ?? Directory.CreateDirectory(Path.Combine(Root.Value, Guid.NewGuid().ToString("N")[..12])).FullName;
         var resolvedSource = new ResolvedSource
         {
             Name = source,
