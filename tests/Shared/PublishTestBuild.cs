@@ -22,19 +22,7 @@ internal sealed class PublishTestBuild : IDisposable
         var context = TestBuild.Context(
             new PublishTestSource(), type: "qemu", image: image, source: source,
             workDirectory: work, outputDirectory: Path.Combine(Root, "output", image, source), log: Log);
-        State = new PublishTestState(progress is null ? context : new BuildContext
-        {
-            RunId = context.RunId,
-            Image = context.Image,
-            Source = context.Source,
-            OutputDirectory = context.OutputDirectory,
-            WorkDirectory = context.WorkDirectory,
-            Log = context.Log,
-            Ledger = context.Ledger,
-            Progress = progress,
-            Interaction = context.Interaction,
-            Redactor = context.Redactor,
-        });
+        State = new PublishTestState(progress is null ? context : context with { Progress = progress });
         Directory.CreateDirectory(State.Context.OutputDirectory);
     }
 

@@ -26,4 +26,7 @@ public sealed record ResolvedImage
 
     /// <summary>Names of variables marked sensitive.</summary>
     public IReadOnlySet<string> SensitiveVariables { get; init; } = new HashSet<string>();
+
+    /// <summary>Only the name: the generated record text would print <see cref="Variables"/>, secrets included.</summary>
+    public override string ToString() => Name;
 }

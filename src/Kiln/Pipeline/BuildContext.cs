@@ -4,7 +4,7 @@ using Kiln.Secrets;
 namespace Kiln.Pipeline;
 
 /// <summary>Everything about one image × source build that does not change while it runs.</summary>
-public sealed class BuildContext
+public sealed record BuildContext
 {
     public required string RunId { get; init; }
 
@@ -34,4 +34,7 @@ public sealed class BuildContext
     public string? ManifestPath { get; init; }
 
     public string BuildName => $"{Image.Name}.{Source.Name}";
+
+    /// <summary>Only the name: the generated record text would print the image's variables, secrets included.</summary>
+    public override string ToString() => BuildName;
 }

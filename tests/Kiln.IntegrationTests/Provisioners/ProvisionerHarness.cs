@@ -72,19 +72,6 @@ public abstract class ProvisionerHarness : IAsyncLifetime
     private static BuildContext WithProvisioners(BuildContext context, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> provisioners)
     {
         var source = context.Source with { Provisioners = provisioners };
-        return new BuildContext
-        {
-            RunId = context.RunId,
-            Image = context.Image with { Sources = [source] },
-            Source = source,
-            OutputDirectory = context.OutputDirectory,
-            WorkDirectory = context.WorkDirectory,
-            Log = context.Log,
-            Ledger = context.Ledger,
-            Progress = context.Progress,
-            Interaction = context.Interaction,
-            Redactor = context.Redactor,
-            OnError = context.OnError,
-        };
+        return context with { Image = context.Image with { Sources = [source] }, Source = source };
     }
 }

@@ -45,20 +45,7 @@ public sealed class PublishChainsTests
     private static TestState State(IReadOnlyList<IReadOnlyList<ResolvedPlugin<PublisherConfig>>> chains, params Artifact[] artifacts)
     {
         var context = TestBuild.Context(new TestSourceConfig());
-        var source = context.Source with { Publish = chains };
-        var state = new TestState(new BuildContext
-        {
-            RunId = context.RunId,
-            Image = context.Image,
-            Source = source,
-            OutputDirectory = context.OutputDirectory,
-            WorkDirectory = context.WorkDirectory,
-            Log = context.Log,
-            Ledger = context.Ledger,
-            Progress = context.Progress,
-            Interaction = context.Interaction,
-            Redactor = context.Redactor,
-        });
+        var state = new TestState(context with { Source = context.Source with { Publish = chains } });
         state.Artifacts.AddRange(artifacts);
         return state;
     }
