@@ -42,6 +42,14 @@ public interface IKilnCi : IKilnImages
                 return;
             }
 
+            // The committed files describe the build's own definitions; a one-off --templates folder (a benchmark, an
+            // experiment) is not what CI runs, so comparing against it would only cry wolf.
+            if (this.Parameter<string>(nameof(Templates)) is { } adHoc)
+            {
+                Session.Info($"CI files not checked: --templates {adHoc} is not what the committed CI builds");
+                return;
+            }
+
             foreach (var path in CiFiles.Stale())
             {
                 Session.Warning($"{Path.GetRelativePath(Session.RootDirectory, path)} is stale: run {CiFiles.RegenerateCommand} and commit the result");

@@ -22,6 +22,9 @@ public abstract class BuildState(BuildContext context)
     /// <summary>Results of the verify stage's checks; the manifest keeps them.</summary>
     public List<CheckResult> Checks { get; } = [];
 
+    /// <summary>Digests of artifact files already computed by this build's publishers.</summary>
+    public FileDigests Digests { get; } = new();
+
     /// <summary>The fingerprint of this build's inputs (set by the engine before the build starts).</summary>
     public string? Fingerprint { get; set; }
 }

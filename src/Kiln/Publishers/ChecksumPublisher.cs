@@ -26,7 +26,7 @@ public sealed class ChecksumPublisher : Publisher<ChecksumConfig>
         var digests = new List<IReadOnlyDictionary<ChecksumType, string>>();
         foreach (var file in files)
         {
-            digests.Add(await FileHasher.HashAsync(file, types, context.Progress, cancellationToken));
+            digests.Add(await FileHasher.HashAsync(file, types, state.Digests, context.Progress, cancellationToken));
         }
 
         var written = new List<ArtifactFile>();

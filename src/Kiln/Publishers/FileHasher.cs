@@ -9,6 +9,33 @@ namespace Kiln.Publishers;
 /// </summary>
 internal static class FileHasher
 {
+    /// <summary>Like <see cref="HashAsync(string, IReadOnlyCollection{ChecksumType}, IProgressSink, CancellationToken)"/>, reading the file only for digests <paramref name="digests"/> does not hold yet.</summary>
+    public static async Task<IReadOnlyDictionary<ChecksumType, string>> HashAsync(
+        string path, IReadOnlyCollection<ChecksumType> types, FileDigests digests, IProgressSink progressSink, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<ChecksumType, string>();
+        foreach (var type in types.Distinct())
+        {
+            if (digests.Find(path, Algorithm(type)) is { } known)
+            {
+                result[type] = known;
+            }
+        }
+
+        var missing = types.Distinct().Where(t => !result.ContainsKey(t)).ToList();
+        if (missing.Count > 0)
+        {
+            var before = new FileInfo(Path.GetFullPath(path));
+            foreach (var (type, hex) in await HashAsync(path, missing, progressSink, cancellationToken))
+            {
+                result[type] = hex;
+                digests.Remember(before, Algorithm(type), hex);
+            }
+        }
+
+        return result;
+    }
+
     public static async Task<IReadOnlyDictionary<ChecksumType, string>> HashAsync(
         string path, IReadOnlyCollection<ChecksumType> types, IProgressSink progressSink, CancellationToken cancellationToken)
     {

@@ -35,7 +35,7 @@ public sealed class ManifestPublisher : Publisher<ManifestConfig>
                 var sha256 = file.Sha256;
                 if (sha256 is null && config.Checksums && File.Exists(full))
                 {
-                    sha256 = (await FileHasher.HashAsync(full, [ChecksumType.Sha256], context.Progress, cancellationToken))[ChecksumType.Sha256];
+                    sha256 = (await FileHasher.HashAsync(full, [ChecksumType.Sha256], state.Digests, context.Progress, cancellationToken))[ChecksumType.Sha256];
                 }
 
                 files.Add((ManifestPaths.ToEntry(manifestDirectory, full), file.Size, sha256));

@@ -288,13 +288,43 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Small_files_travel_over_the_command_session_with_their_mode_so_they_need_no_SFTP()
+    {
+        await using var bare = await Sshd.StartNewAsync(_cancellation, sftp: false);
+        await bare.AuthorizeAsync(_key.PublicKey, _cancellation);
+        await using var ssh = new SshCommunicator(bare.Endpoint(_key.PrivateKeyPath), _log, new NullProgress());
+        var script = new byte[200 * 1024];
+        Random.Shared.NextBytes(script);
+        var remoteFile = Path.Combine(_remote, "script with 'quotes'.sh");
+        await File.WriteAllTextAsync(remoteFile, "an older, longer file that the upload must replace entirely, mode and all", _cancellation);
+        File.SetUnixFileMode(remoteFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        await ssh.UploadAsync(new MemoryStream(script), remoteFile, _cancellation, mode: 0b111_000_000);
+
+        Assert.Equal(script, await File.ReadAllBytesAsync(remoteFile, _cancellation));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(remoteFile));
+    }
+
+    [Fact]
+    public async Task A_small_upload_into_a_missing_folder_says_which_file_and_why()
+    {
+        await using var ssh = Communicator();
+
+        var error = await Assert.ThrowsAsync<KilnException>(() => ssh.UploadAsync(new MemoryStream([1, 2, 3]), Path.Combine(_remote, "missing", "x.sh"), _cancellation));
+
+        Assert.Contains(Path.Combine(_remote, "missing", "x.sh"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("No such file or directory", error.Message, StringComparison.Ordinal);
+        Assert.Contains("folder exists", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_machine_without_SFTP_is_an_immediate_error_that_says_what_to_install()
     {
         await using var bare = await Sshd.StartNewAsync(_cancellation, sftp: false);
         await bare.AuthorizeAsync(_key.PublicKey, _cancellation);
         await using var ssh = new SshCommunicator(bare.Endpoint(_key.PrivateKeyPath), _log, new NullProgress());
 
-        var error = await Assert.ThrowsAsync<KilnException>(() => ssh.UploadAsync(new MemoryStream([1]), Path.Combine(_remote, "x"), _cancellation));
+        var error = await Assert.ThrowsAsync<KilnException>(() => ssh.UploadAsync(new MemoryStream(new byte[1024 * 1024]), Path.Combine(_remote, "x"), _cancellation));
 
         Assert.Contains("no SFTP", error.Message, StringComparison.Ordinal);
         Assert.Contains("openssh-sftp-server", error.Hint, StringComparison.Ordinal);

@@ -6,6 +6,8 @@ namespace Kiln.Tests.Publishers;
 
 public sealed class ChecksumPublisherTests
 {
+    private static readonly IPublisher Manifest = new ManifestPublisher();
+
     private readonly IPublisher _publisher = new ChecksumPublisher();
 
     [Fact]
@@ -47,6 +49,32 @@ public sealed class ChecksumPublisherTests
     }
 
     [Fact]
+    public async Task A_manifest_after_the_checksum_reuses_its_digests_until_the_file_changes()
+    {
+        var reads = new CountingProgress();
+        using var build = new PublishTestBuild(progress: reads);
+        var disk = build.WriteFile("disk.qcow2", 256 * 1024, seed: 3);
+        var input = PublishTestBuild.ArtifactOf("qemu", "x", disk);
+        var token = TestContext.Current.CancellationToken;
+
+        var sums = Assert.Single(await _publisher.PublishAsync(new ChecksumConfig(), build.State, [input], token));
+        await Manifest.PublishAsync(new ManifestConfig(), build.State, [input], token);
+
+        Assert.Equal(1, reads.Started);
+        Assert.Equal(sums.Outputs["sha256"], ManifestDigest(build.Manifest, 0));
+
+        // Same length, other bytes, a later write time: what a publisher rewriting the image in place leaves.
+        var other = new byte[256 * 1024];
+        new Random(4).NextBytes(other);
+        await File.WriteAllBytesAsync(disk, other, token);
+        File.SetLastWriteTimeUtc(disk, DateTime.UtcNow.AddMinutes(1));
+        await Manifest.PublishAsync(new ManifestConfig(), build.State, [input], token);
+
+        Assert.Equal(2, reads.Started);
+        Assert.Equal(Hex(SHA256.HashData(other)), ManifestDigest(build.Manifest, 1));
+    }
+
+    [Fact]
     public void Names_with_a_backslash_or_newline_are_escaped_like_coreutils()
     {
         Assert.Equal("\\ab  a\\\\b\\nc\n", ChecksumPublisher.Line("ab", "a\\b\nc"));
@@ -62,4 +90,33 @@ public sealed class ChecksumPublisherTests
     }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    private static string? ManifestDigest(string manifest, int build) =>
+        (string?)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!["builds"]![build]!["kiln"]!["files"]![0]!["sha256"];
+
+    /// <summary>Every file read by a hasher starts one progress task.</summary>
+    private sealed class CountingProgress : Kiln.Pipeline.IProgressSink, Kiln.Pipeline.IProgressTask
+    {
+        private int _started;
+
+        public int Started => Volatile.Read(ref _started);
+
+        public Kiln.Pipeline.IProgressTask Start(string description, long? total = null)
+        {
+            Interlocked.Increment(ref _started);
+            return this;
+        }
+
+        public void Advance(long amount)
+        {
+        }
+
+        public void SetTotal(long total)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
 }

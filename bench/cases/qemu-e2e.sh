@@ -1,0 +1,42 @@
+# Case 1: one QEMU build end to end. Same base disk, vCPUs, memory, accelerator, shell provisioning (files written and
+# a package installed from the mirror), shutdown and output (qcow2). Kiln's verify boot is off: Packer has none.
+
+case_e2e() {
+    qemu_prepare || return 0
+    local dir="$WORK/e2e"
+    mkdir -p "$dir/kiln" "$dir/packer"
+    log "== e2e: one QEMU build (qcow2), $RUNS runs each, interleaved"
+    kiln_definition "$dir/kiln/e2e.kiln.yaml" e2e qcow2 "shell: { script: $WORK/qemu/provision.sh }"
+    {
+        echo '{ "builders": ['
+        packer_builder e2e "$dir/packer-out"
+        echo '  ], "provisioners": [{ "type": "shell", "script": "'"$WORK/qemu/provision.sh"'" }] }'
+    } > "$dir/packer/e2e.json"
+
+    local k=() p=()
+    for ((i = 1; i <= RUNS; i++)); do
+        rm -rf "$dir/kiln-out" "$dir/packer-out"
+        if ! kiln_build "$dir/k$i.log" "$dir/kiln" "$dir/kiln-out" || ! qemu-img check -q "$dir/kiln-out/e2e/local/e2e.qcow2"; then
+            tail -40 "$dir/k$i.log" >&2; fail "e2e: Kiln run $i failed"; return 0
+        fi
+        k+=("$(kiln_phases "$dir/k$i.log")")
+        if ! packer_build "$dir/p$i.log" "$dir/packer/e2e.json" || ! qemu-img check -q "$dir/packer-out/e2e.qcow2"; then
+            tail -40 "$dir/p$i.log" >&2; fail "e2e: Packer run $i failed"; return 0
+        fi
+        p+=("$(packer_phases "$dir/p$i.log")")
+        log "  run $i (total to-SSH provision shutdown convert): kiln ${k[-1]} | packer ${p[-1]}"
+    done
+    rm -rf "$dir/kiln-out" "$dir/packer-out"
+
+    local names=("" "total wall s" "start to SSH, s" "provisioning, s" "shutdown, s" "conversion to qcow2, s")
+    local notes=("" "whole process: \`./build.sh BuildImages\` (Restore/Compile skipped) vs \`packer build\`; Kiln's includes validation, the manifest and its sha256"
+        "Kiln boots a copy-on-write overlay; Kiln polls SSH every 750 ms; Packer copies the base first, starts VNC, waits boot_wait (1 s), polls SSH every 5 s"
+        "the same script; Kiln's span also removes its build key and cleans the guest"
+        "Kiln: ACPI power button over QMP, then waits for QEMU to exit; Packer: \`poweroff\` over SSH, then polls"
+        "Kiln flattens overlay + base; Packer compacts its copy")
+    for c in 1 2 3 4 5; do
+        local kv pv
+        kv=$(printf '%s\n' "${k[@]}" | column_median "$c"); pv=$(printf '%s\n' "${p[@]}" | column_median "$c")
+        row "e2e: ${names[$c]}" "$kv" "$pv" "$(ratio "$kv" "$pv")" "${notes[$c]}"
+    done
+}
