@@ -11,8 +11,9 @@ using SshConnectionInfo = Renci.SshNet.ConnectionInfo;
 namespace Kiln.Communicators;
 
 /// <summary>
-/// Reaches a machine over SSH (SSH.NET): commands on one session, file transfers on an SFTP session opened on
-/// first use. Both reconnect on the next call after a disconnect (a reboot), waiting up to the endpoint's timeout.
+/// Reaches a machine over SSH (SSH.NET): commands on one connection, small uploads (scripts) through a command's
+/// stdin on that same connection, other transfers on an SFTP connection opened on first use. Both reconnect on the
+/// next call after a disconnect (a reboot), waiting up to the endpoint's timeout.
 /// The host key seen on the first connection is pinned for the communicator's lifetime, which is the build's.
 /// </summary>
 public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgressSink progress) : ICommunicator
