@@ -141,6 +141,14 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         var command = new RemoteCommand($"umask 077 && cat > {path} && chmod {Convert.ToString(mode & 0b111_111_111_111, 8)} {path}");
         var errors = new StringBuilder();
         var result = await ExecuteAsync(command, new ErrorsOnly(errors), bytes, cancellationToken);
+        if (result.ExitCode is null)
+        {
+            // The connection went away mid-transfer (a reboot): like an SFTP transfer, it is written once more, whole.
+            log.Verbose($"ssh {endpoint}: the connection was lost while uploading {remotePath}; uploading it again");
+            errors.Clear();
+            result = await ExecuteAsync(command, new ErrorsOnly(errors), bytes, cancellationToken);
+        }
+
         if (result.ExitCode != 0)
         {
             throw new KilnException(
