@@ -107,7 +107,11 @@ public sealed class DockerEngineFixture : IAsyncLifetime
             {
             }
 
-            Assert.False(process.HasExited || DateTime.UtcNow > deadline, $"registry did not start: {await File.ReadAllTextAsync(Path.Combine(directory, "registry.log"), cancellationToken)}");
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"registry did not start: {await File.ReadAllTextAsync(Path.Combine(directory, "registry.log"), cancellationToken)}");
+            }
+
             await Task.Delay(100, cancellationToken);
         }
     }

@@ -38,6 +38,12 @@ internal static class ProcessRunner
     /// <summary>Starts a long-running service with its output in <paramref name="logPath"/>.</summary>
     public static Process Start(string fileName, string arguments, string logPath)
     {
+        // The log exists before the process does: the shell creates it only once it runs, and a caller that reads it
+        // while waiting for the process to come up must not race that.
+        using (File.Open(logPath, FileMode.Append, FileAccess.Write))
+        {
+        }
+
         var info = Info("sh", "", null);
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add($"exec {fileName} {arguments} >>{logPath} 2>&1");
