@@ -9,6 +9,23 @@ namespace Kiln.Components.Ci;
 /// </summary>
 public static class AzurePipelineWriter
 {
+    /// <summary>The first step of every job: the SDK that global.json names (Azure checks the repository out itself).</summary>
+    const string Toolchain = """
+              - task: UseDotNet@2
+                inputs:
+                  useGlobalJson: true
+
+        """;
+
+    /// <summary>The NuGet cache of the jobs that restore packages, keyed by what decides the package set.</summary>
+    const string NuGetCache = """
+              - task: Cache@2
+                inputs:
+                  key: 'nuget | "$(Agent.OS)" | Directory.Packages.props, global.json'
+                  path: $(NUGET_PACKAGES)
+
+        """;
+
     public static string Write(CiPlan plan, string regenerateCommand)
     {
         var y = new StringBuilder();
@@ -37,13 +54,10 @@ public static class AzurePipelineWriter
               - job: build
                 displayName: Compile, test, validate
                 steps:
-                  - task: UseDotNet@2
-                    inputs:
-                      useGlobalJson: true
-                  - task: Cache@2
-                    inputs:
-                      key: 'nuget | "$(Agent.OS)" | Directory.Packages.props, global.json'
-                      path: $(NUGET_PACKAGES)
+
+            """);
+        y.Append(Toolchain).Append(NuGetCache);
+        y.Append($$"""
                   - script: {{plan.BuildScript}} Test ValidateImages --templates {{plan.Templates}}
                     displayName: Test and validate
 
@@ -66,15 +80,8 @@ public static class AzurePipelineWriter
                 y.Append($"        {MatrixKey(build)}: {{ image: {build.Image}, source: {build.Source} }}\n");
             }
 
+            y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache);
             y.Append($$"""
-                    steps:
-                      - task: UseDotNet@2
-                        inputs:
-                          useGlobalJson: true
-                      - task: Cache@2
-                        inputs:
-                          key: 'nuget | "$(Agent.OS)" | Directory.Packages.props, global.json'
-                          path: $(NUGET_PACKAGES)
                       - task: Cache@2
                         inputs:
                           key: 'kiln | "$(Agent.OS)" | "$(image)-$(source)" | {{plan.Templates}}/**'
@@ -84,15 +91,7 @@ public static class AzurePipelineWriter
                 """);
             if (wave.Number > 1)
             {
-                y.Append($$"""
-                          - task: DownloadPipelineArtifact@2
-                            inputs:
-                              itemPattern: 'image-*/**'
-                              targetPath: output/ci-inputs
-                          - script: {{plan.BuildScript}} MergeManifests --ci-inputs output/ci-inputs --output output/images
-                            displayName: Merge the outputs this wave depends on
-
-                    """);
+                y.Append(MergeDownloadedOutputs(plan.BuildScript, "Merge the outputs this wave depends on"));
             }
 
             y.Append($$"""
@@ -116,17 +115,9 @@ public static class AzurePipelineWriter
                 dependsOn: [{{string.Join(", ", allJobs)}}]
                 condition: and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'))
                 steps:
-                  - task: UseDotNet@2
-                    inputs:
-                      useGlobalJson: true
-                  - task: DownloadPipelineArtifact@2
-                    inputs:
-                      itemPattern: 'image-*/**'
-                      targetPath: output/ci-inputs
-                  - script: {{plan.BuildScript}} MergeManifests --ci-inputs output/ci-inputs --output output/images
-                    displayName: Merge manifests
 
             """);
+        y.Append(Toolchain).Append(MergeDownloadedOutputs(plan.BuildScript, "Merge manifests"));
         AppendSecrets(y, [.. plan.Waves.SelectMany(w => w.Secrets).Distinct().OrderBy(s => s.EnvironmentVariable, StringComparer.Ordinal)], "        ");
         y.Append("""
                   - publish: output/images
@@ -135,6 +126,17 @@ public static class AzurePipelineWriter
             """);
         return y.ToString();
     }
+
+    /// <summary>Steps that fetch the outputs earlier image jobs published and merge them into one output and manifest.</summary>
+    static string MergeDownloadedOutputs(string buildScript, string displayName) => $"""
+              - task: DownloadPipelineArtifact@2
+                inputs:
+                  itemPattern: 'image-*/**'
+                  targetPath: output/ci-inputs
+              - script: {buildScript} MergeManifests --ci-inputs output/ci-inputs --output output/images
+                displayName: {displayName}
+
+        """;
 
     static string MatrixKey(CiBuild build) => $"{build.Image}_{build.Source}".Replace('-', '_');
 

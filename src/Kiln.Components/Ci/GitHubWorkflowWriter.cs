@@ -8,6 +8,24 @@ namespace Kiln.Components.Ci;
 /// </summary>
 public static class GitHubWorkflowWriter
 {
+    /// <summary>The first steps of every job: the repository and the SDK that global.json names.</summary>
+    const string Toolchain = """
+              - uses: actions/checkout@v4
+              - uses: actions/setup-dotnet@v4
+                with:
+                  global-json-file: global.json
+
+        """;
+
+    /// <summary>The NuGet cache of the jobs that restore packages, keyed by what decides the package set.</summary>
+    const string NuGetCache = """
+              - uses: actions/cache@v4
+                with:
+                  path: .nuget/packages
+                  key: nuget-${{ runner.os }}-${{ hashFiles('Directory.Packages.props', 'global.json') }}
+
+        """;
+
     public static string Write(CiPlan plan, string regenerateCommand)
     {
         var y = new StringBuilder();
@@ -33,17 +51,10 @@ public static class GitHubWorkflowWriter
                 name: Compile, test, validate
                 runs-on: ubuntu-latest
                 steps:
-                  - uses: actions/checkout@v4
-                  - uses: actions/setup-dotnet@v4
-                    with:
-                      global-json-file: global.json
-                  - uses: actions/cache@v4
-                    with:
-                      path: .nuget/packages
-                      key: nuget-${{ runner.os }}-${{ hashFiles('Directory.Packages.props', 'global.json') }}
-                  - run: {{{plan.BuildScript}}} Test ValidateImages --templates {{{plan.Templates}}}
 
             """);
+        y.Append(Toolchain).Append(NuGetCache);
+        y.Append($"      - run: {plan.BuildScript} Test ValidateImages --templates {plan.Templates}\n");
         string previous = "build";
         var allJobs = new List<string> { "build" };
         foreach (var wave in plan.Waves)
@@ -67,16 +78,8 @@ public static class GitHubWorkflowWriter
 
             AppendSecrets(y, wave.Secrets);
 
+            y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache);
             y.Append($$$"""
-                    steps:
-                      - uses: actions/checkout@v4
-                      - uses: actions/setup-dotnet@v4
-                        with:
-                          global-json-file: global.json
-                      - uses: actions/cache@v4
-                        with:
-                          path: .nuget/packages
-                          key: nuget-${{ runner.os }}-${{ hashFiles('Directory.Packages.props', 'global.json') }}
                       - uses: actions/cache@v4
                         with:
                           path: .cache/kiln
@@ -86,14 +89,7 @@ public static class GitHubWorkflowWriter
                 """);
             if (wave.Number > 1)
             {
-                y.Append($$$"""
-                          - uses: actions/download-artifact@v4
-                            with:
-                              pattern: image-*
-                              path: output/ci-inputs
-                          - run: {{{plan.BuildScript}}} MergeManifests --ci-inputs output/ci-inputs --output output/images
-
-                    """);
+                y.Append(MergeDownloadedOutputs(plan.BuildScript));
             }
 
             y.Append($$$"""
@@ -120,17 +116,8 @@ public static class GitHubWorkflowWriter
         var allSecrets = plan.Waves.SelectMany(w => w.Secrets).Distinct().OrderBy(s => s.EnvironmentVariable, StringComparer.Ordinal).ToList();
         AppendSecrets(y, allSecrets);
 
-        y.Append($$$"""
-                steps:
-                  - uses: actions/checkout@v4
-                  - uses: actions/setup-dotnet@v4
-                    with:
-                      global-json-file: global.json
-                  - uses: actions/download-artifact@v4
-                    with:
-                      pattern: image-*
-                      path: output/ci-inputs
-                  - run: {{{plan.BuildScript}}} MergeManifests --ci-inputs output/ci-inputs --output output/images
+        y.Append("    steps:\n").Append(Toolchain).Append(MergeDownloadedOutputs(plan.BuildScript));
+        y.Append("""
                   - uses: actions/upload-artifact@v4
                     with:
                       name: images
@@ -140,6 +127,16 @@ public static class GitHubWorkflowWriter
             """);
         return y.ToString();
     }
+
+    /// <summary>Steps that fetch the outputs earlier image jobs uploaded and merge them into one output and manifest.</summary>
+    static string MergeDownloadedOutputs(string buildScript) => $"""
+              - uses: actions/download-artifact@v4
+                with:
+                  pattern: image-*
+                  path: output/ci-inputs
+              - run: {buildScript} MergeManifests --ci-inputs output/ci-inputs --output output/images
+
+        """;
 
     static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets)
     {

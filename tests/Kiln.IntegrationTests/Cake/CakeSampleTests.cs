@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Kiln.IntegrationTests.Docker;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kiln.IntegrationTests.Ci;
@@ -91,32 +91,8 @@ public sealed class CakeSampleTests : IAsyncLifetime
         }
     }
 
-    static async Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(20));
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, await stdout + await stderr);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-    }
+    static Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, string workingDirectory) =>
+        ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(20), TestContext.Current.CancellationToken, workingDirectory);
 
     static void CopyDirectory(string source, string destination)
     {

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Kiln.IntegrationTests.Docker;
 
 namespace Kiln.IntegrationTests.Ci;
 
@@ -29,32 +29,8 @@ public sealed class WorkflowParser : IAsyncLifetime
     public Task<(int ExitCode, string Output)> ValidateAsync(string workflowPath, CancellationToken cancellationToken) =>
         RunAsync("node", ["--import", Path.Combine(Scripts, "json-import-hook.mjs"), Path.Combine(Scripts, "validate-workflow.mjs"), Path.Combine(folder, "node_modules"), workflowPath], cancellationToken);
 
-    static async Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(10));
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, await stdout + await stderr);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-    }
+    static Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+        ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(10), cancellationToken);
 
     public ValueTask DisposeAsync()
     {

@@ -35,6 +35,43 @@ internal static class ProcessRunner
         return new ProcessResult(process.ExitCode, output.ToString(), error.ToString());
     }
 
+    /// <summary>
+    /// Runs a tool with its arguments passed as they are (no shell splitting); when <paramref name="timeout"/> passes
+    /// or the test is cancelled, it is killed with its children. Output is stdout followed by stderr.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(bounded.Token);
+            var stderr = process.StandardError.ReadToEndAsync(bounded.Token);
+            await process.WaitForExitAsync(bounded.Token);
+            return (process.ExitCode, await stdout + await stderr);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
     /// <summary>Starts a long-running service with its output in <paramref name="logPath"/>.</summary>
     public static Process Start(string fileName, string arguments, string logPath)
     {
