@@ -59,8 +59,13 @@ public sealed class ScratchRepository : IAsyncLifetime
         await RunCheckedAsync("dotnet", ["new", "kiln", "--kiln-version", Version, "--debug:custom-hive", Hive], Root);
     }
 
-    public Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments) =>
-        ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(20), TestContext.Current.CancellationToken, Root);
+    /// <summary>Runs <c>./build.sh</c> with these arguments at the repository's root.</summary>
+    public Task<(int ExitCode, string Output)> BuildAsync(params string[] arguments) =>
+        ProcessRunner.RunAsync(Path.Combine(Root, "build.sh"), arguments, TimeSpan.FromMinutes(20), TestContext.Current.CancellationToken, Root);
+
+    /// <summary>Runs <c>pwsh ./build.ps1</c> with these arguments at the repository's root.</summary>
+    public Task<(int ExitCode, string Output)> PowerShellBuildAsync(params string[] arguments) =>
+        ProcessRunner.RunAsync(PowerShell.Path, ["-NoProfile", "-File", Path.Combine(Root, "build.ps1"), .. arguments], TimeSpan.FromMinutes(20), TestContext.Current.CancellationToken, Root);
 
     static async Task RunCheckedAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
     {

@@ -12,7 +12,7 @@ namespace Kiln.Builders.Amazon;
 /// </summary>
 /// <param name="catalog">The provisioners the provision step may use; by default every built-in one.</param>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
-public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
+public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>, IDeclaresHostRequirements
 {
     public const string TypeName = "amazon-ebs";
 
@@ -22,6 +22,9 @@ public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<strin
     }
 
     public override string Type => TypeName;
+
+    /// <summary>ssh-keygen makes the build key; everything else goes through the EC2 API.</summary>
+    public IEnumerable<HostRequirement> HostRequirements(object config) => [HostRequirement.SshKeygen];
 
     protected override IEnumerable<IStep<AmazonEbsState>> CreateSteps(AmazonEbsSourceConfig config, ResolvedSource source)
     {

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Kiln.Diagnostics;
 using Kiln.Pipeline;
+using Kiln.Plugins;
 
 namespace Kiln.Builders.Qemu;
 
@@ -23,14 +23,29 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
 
     public IReadOnlyList<string> Packages => [.. BasePackages.Append(config.Kernel).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
+    /// <summary>Debian's public mirrors: the default on a host whose apt has no Debian mirror (an Ubuntu CI runner).</summary>
+    internal const string PublicMirror = "http://deb.debian.org/debian";
+
+    internal const string PublicSecurityMirror = "http://deb.debian.org/debian-security";
+
     public (string Mirror, string? Security) Mirrors()
     {
         var (hostMirror, hostSecurity) = AptSources.FindMirrors(config.Suite);
-        var mirror = config.Mirror ?? hostMirror ?? throw new KilnException(
-            $"no Debian mirror for '{config.Suite}' is configured in /etc/apt/sources.list(.d)",
-            "set base.bootstrap.mirror, e.g. http://deb.debian.org/debian");
+        if (hostMirror is null && config.Mirror is null)
+        {
+            return (PublicMirror, (config.SecurityMirror ?? PublicSecurityMirror).TrimEnd('/'));
+        }
+
+        var mirror = config.Mirror ?? hostMirror!;
         return (mirror.TrimEnd('/'), (config.SecurityMirror ?? hostSecurity)?.TrimEnd('/'));
     }
+
+    /// <summary>
+    /// A host whose apt does not use Debian's archive does not trust its keys either: mmdebstrap is then given
+    /// Debian's keyring (the debian-archive-keyring package, which Ubuntu ships too).
+    /// </summary>
+    private IEnumerable<string> KeyringArguments() =>
+        AptSources.FindMirrors(config.Suite).Mirror is null ? [$"--keyring={HostRequirement.DebianArchiveKeyring.Tool}"] : [];
 
     /// <summary>The hash of everything that shapes the disk: the cache key.</summary>
     public string InputHash()
@@ -81,6 +96,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             [
                 "--mode=auto",
                 "--variant=apt",
+                .. KeyringArguments(),
                 "--include=" + string.Join(',', Packages),
                 $"--essential-hook=sync-in {essentialFiles} /",
                 $"--customize-hook=sync-in {customizeFiles} /",

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Kiln.Diagnostics;
 using Kiln.Pipeline;
+using Kiln.Plugins;
 
 namespace Kiln.Builders.Qemu;
 
@@ -113,15 +114,7 @@ internal static class HostTool
 
     private static KilnException Missing(string program)
     {
-        var package = Path.GetFileName(program) switch
-        {
-            "qemu-system-x86_64" => "qemu-system-x86",
-            "qemu-img" => "qemu-utils",
-            "mmdebstrap" => "mmdebstrap",
-            "mke2fs" => "e2fsprogs",
-            "grub-mkimage" => "grub-pc-bin (and grub-common)",
-            _ => null,
-        };
+        var package = HostRequirement.PackageOf(program);
         return new KilnException(
             $"'{program}' is not installed (not found on PATH)",
             package is null ? $"install {program}" : $"install it: apt-get install {package}");
