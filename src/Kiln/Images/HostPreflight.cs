@@ -10,9 +10,9 @@ namespace Kiln.Images;
 /// </summary>
 public static class HostPreflight
 {
-    public static void Ensure(IEnumerable<ResolvedSource> sources, PluginCatalog catalog, string? path = null)
+    public static void Ensure(IEnumerable<ResolvedSource> sources, PluginCatalog catalog, IReadOnlyList<string>? directories = null)
     {
-        var missing = HostRequirements.Missing(sources.SelectMany(source => HostRequirements.For(source, catalog)), path);
+        var missing = HostRequirements.Missing(sources.SelectMany(source => HostRequirements.For(source, catalog)), directories);
         if (missing.Count == 0)
         {
             return;

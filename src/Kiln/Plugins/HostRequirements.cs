@@ -25,12 +25,14 @@ public static class HostRequirements
         return [.. declared.Distinct()];
     }
 
-    /// <summary>The requirements whose tool is not on PATH (or, for a path, whose file does not exist).</summary>
-    public static IReadOnlyList<HostRequirement> Missing(IEnumerable<HostRequirement> requirements, string? path = null)
+    /// <summary>
+    /// The requirements whose tool is in none of <paramref name="directories"/> (by default PATH and the system's bin
+    /// and sbin folders, where root's tools live), or, for a path, whose file does not exist.
+    /// </summary>
+    public static IReadOnlyList<HostRequirement> Missing(IEnumerable<HostRequirement> requirements, IReadOnlyList<string>? directories = null)
     {
-        var directories = (path ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
-            .ToList();
+        directories ??= [.. (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])];
         return [.. requirements.Distinct().Where(r => Path.IsPathRooted(r.Tool)
             ? !File.Exists(r.Tool)
             : !directories.Any(directory => File.Exists(Path.Combine(directory, r.Tool))))];

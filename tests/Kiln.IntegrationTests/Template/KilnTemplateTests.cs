@@ -92,7 +92,7 @@ public sealed class KilnTemplateTests(DockerEngineFixture engine, ScratchReposit
         var compile = await repository.PowerShellBuildAsync("Compile");
 
         Assert.True(compile.ExitCode == 0, compile.Output);
-        Assert.Contains("Hello.slnx", compile.Output, StringComparison.Ordinal);
+        Assert.Contains("Hello.dll", compile.Output, StringComparison.Ordinal);
         Assert.True(File.Exists(app), compile.Output);
     }
 
