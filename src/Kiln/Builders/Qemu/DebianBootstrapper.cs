@@ -28,24 +28,26 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
 
     internal const string PublicSecurityMirror = "http://deb.debian.org/debian-security";
 
-    public (string Mirror, string? Security) Mirrors()
+    public (string Mirror, string? Security) Mirrors() => ChooseMirrors(config, AptSources.FindMirrors(config.Suite));
+
+    /// <summary>The definition's mirrors, else the host's, else (a host whose apt has no Debian mirror) Debian's public ones.</summary>
+    internal static (string Mirror, string? Security) ChooseMirrors(DebianBootstrapConfig config, (string? Mirror, string? Security) host)
     {
-        var (hostMirror, hostSecurity) = AptSources.FindMirrors(config.Suite);
-        if (hostMirror is null && config.Mirror is null)
+        if (host.Mirror is null && config.Mirror is null)
         {
             return (PublicMirror, (config.SecurityMirror ?? PublicSecurityMirror).TrimEnd('/'));
         }
 
-        var mirror = config.Mirror ?? hostMirror!;
-        return (mirror.TrimEnd('/'), (config.SecurityMirror ?? hostSecurity)?.TrimEnd('/'));
+        var mirror = config.Mirror ?? host.Mirror!;
+        return (mirror.TrimEnd('/'), (config.SecurityMirror ?? host.Security)?.TrimEnd('/'));
     }
 
     /// <summary>
     /// A host whose apt does not use Debian's archive does not trust its keys either: mmdebstrap is then given
     /// Debian's keyring (the debian-archive-keyring package, which Ubuntu ships too).
     /// </summary>
-    private IEnumerable<string> KeyringArguments() =>
-        AptSources.FindMirrors(config.Suite).Mirror is null ? [$"--keyring={HostRequirement.DebianArchiveKeyring.Tool}"] : [];
+    internal static IReadOnlyList<string> KeyringArguments(string? hostMirror) =>
+        hostMirror is null ? [$"--keyring={HostRequirement.DebianArchiveKeyring.Tool}"] : [];
 
     /// <summary>The hash of everything that shapes the disk: the cache key.</summary>
     public string InputHash()
@@ -96,7 +98,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             [
                 "--mode=auto",
                 "--variant=apt",
-                .. KeyringArguments(),
+                .. KeyringArguments(AptSources.FindMirrors(config.Suite).Mirror),
                 "--include=" + string.Join(',', Packages),
                 $"--essential-hook=sync-in {essentialFiles} /",
                 $"--customize-hook=sync-in {customizeFiles} /",
