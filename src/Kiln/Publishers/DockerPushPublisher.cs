@@ -4,7 +4,9 @@ using Docker.DotNet.Models;
 using Kiln.Builders.Docker;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

@@ -1,5 +1,5 @@
 using Docker.DotNet.Models;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Docker;
 
