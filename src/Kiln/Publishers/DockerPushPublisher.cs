@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Kiln.Builders.Docker;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
 using Kiln.Docker;

@@ -1,7 +1,7 @@
 using Docker.DotNet.Models;
 using Kiln.Engine;
 
-namespace Kiln.Builders.Docker;
+namespace Kiln.Docker;
 
 /// <summary>
 /// Follows the engine's JSON progress stream of a pull or push: sums the per-layer byte counts into one progress
