@@ -13,6 +13,8 @@ public static class CiHostPackages
     {
         ArgumentNullException.ThrowIfNull(definitions);
         var resolved = definitions.Resolve(image, BuildScope.Symbolic).Sources.Single(s => s.Name == source);
-        return [.. HostRequirements.For(resolved, definitions.Catalog).Select(r => r.Package).Distinct().Order(StringComparer.Ordinal)];
+        // Definitions see plugins only as config types; the catalog behind them knows what each plugin runs.
+        var catalog = definitions.Plugins as PluginCatalog ?? PluginCatalog.Default;
+        return [.. HostRequirements.For(resolved, catalog).Select(r => r.Package).Distinct().Order(StringComparer.Ordinal)];
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections;
 using Kiln.Definitions;
+using Kiln.Engine;
 using Kiln.Images;
-using Kiln.Plugins;
 using YamlDotNet.RepresentationModel;
 
 namespace Kiln.Components.Ci;

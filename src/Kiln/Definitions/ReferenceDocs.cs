@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Text;
-using Kiln.Plugins;
 
 namespace Kiln.Definitions;
 
@@ -12,14 +11,14 @@ namespace Kiln.Definitions;
 public static class ReferenceDocs
 {
     /// <summary>Every page, by its path relative to docs/reference/ (forward slashes), with its Markdown.</summary>
-    public static IReadOnlyDictionary<string, string> Generate(PluginCatalog? catalog = null)
+    public static IReadOnlyDictionary<string, string> Generate(IPluginTypes plugins)
     {
-        catalog ??= PluginCatalog.Default;
+        ArgumentNullException.ThrowIfNull(plugins);
         var kinds = new (string Folder, string Title, IReadOnlyDictionary<string, Type> Plugins)[]
         {
-            ("builders", "Builders (`sources`)", catalog.Builders.ToDictionary(b => b.Key, b => b.Value.ConfigType)),
-            ("provisioners", "Provisioners (`provision`, `verify`)", catalog.Provisioners.ToDictionary(p => p.Key, p => p.Value.ConfigType)),
-            ("publishers", "Publishers (`publish`)", catalog.Publishers.ToDictionary(p => p.Key, p => p.Value.ConfigType)),
+            ("builders", "Builders (`sources`)", plugins.SourceConfigTypes),
+            ("provisioners", "Provisioners (`provision`, `verify`)", plugins.ProvisionerConfigTypes),
+            ("publishers", "Publishers (`publish`)", plugins.PublisherConfigTypes),
         };
         var pages = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var index = new StringBuilder();
@@ -28,10 +27,10 @@ public static class ReferenceDocs
         index.Append("pages are stale: regenerate them with `KILN_UPDATE_DOCS=1 dotnet test --project tests/Kiln.Tests/Kiln.Tests.csproj\n");
         index.Append("--filter \"FullyQualifiedName~ReferenceDocsTests\"`. The definition format itself is in\n");
         index.Append("[../definitions.md](../definitions.md).\n");
-        foreach (var (folder, title, plugins) in kinds)
+        foreach (var (folder, title, configTypes) in kinds)
         {
             index.Append($"\n## {title}\n\n");
-            foreach (var (type, configType) in plugins.OrderBy(p => p.Key, StringComparer.Ordinal))
+            foreach (var (type, configType) in configTypes.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 var model = ConfigModel.For(configType);
                 pages[$"{folder}/{type}.md"] = Page(folder, type, model);

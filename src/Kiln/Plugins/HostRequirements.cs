@@ -1,4 +1,5 @@
 using Kiln.Definitions;
+using Kiln.Engine;
 
 namespace Kiln.Plugins;
 

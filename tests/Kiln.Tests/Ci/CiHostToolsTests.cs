@@ -45,7 +45,7 @@ public sealed class CiHostToolsTests : IDisposable
     [Fact]
     public void Every_tool_a_GitHub_matrix_entry_needs_is_installed_by_an_earlier_step_of_its_job()
     {
-        var definitions = DefinitionLoader.Load(Templates, new VariableInputs { Environment = new Dictionary<string, string>() });
+        var definitions = DefinitionLoader.Load(Templates, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
         var plan = CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>() }, root);
         var jobs = (YamlMappingNode)Load(GitHubWorkflowWriter.Write(plan, "./build.sh GenerateCi"))["jobs"];
         var checkedEntries = 0;
@@ -65,7 +65,7 @@ public sealed class CiHostToolsTests : IDisposable
             foreach (var entry in ((YamlSequenceNode)strategy["matrix"]["include"]).Children.Cast<YamlMappingNode>())
             {
                 var source = definitions.Resolve(entry["image"].ToString(), BuildScope.Symbolic).Sources.Single(s => s.Name == entry["source"].ToString());
-                var needed = HostRequirements.For(source, definitions.Catalog);
+                var needed = HostRequirements.For(source, PluginCatalog.Default);
                 var installed = steps.Take(buildStep)
                     .Where(step => !step.Children.TryGetValue("if", out var condition) || Holds(condition.ToString(), entry))
                     .SelectMany(step => InstalledPackages(Run(step), entry))

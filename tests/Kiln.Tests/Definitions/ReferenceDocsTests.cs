@@ -14,7 +14,7 @@ public sealed class ReferenceDocsTests
     [Fact]
     public void The_committed_reference_pages_are_up_to_date()
     {
-        var pages = ReferenceDocs.Generate();
+        var pages = ReferenceDocs.Generate(PluginCatalog.Default);
         if (Environment.GetEnvironmentVariable("KILN_UPDATE_DOCS") == "1")
         {
             if (Directory.Exists(ReferenceDirectory))
@@ -49,9 +49,9 @@ public sealed class ReferenceDocsTests
 
         foreach (var (folder, plugins) in new[]
         {
-            ("builders", catalog.Builders.ToDictionary(b => b.Key, b => b.Value.ConfigType)),
-            ("provisioners", catalog.Provisioners.ToDictionary(p => p.Key, p => p.Value.ConfigType)),
-            ("publishers", catalog.Publishers.ToDictionary(p => p.Key, p => p.Value.ConfigType)),
+            ("builders", catalog.SourceConfigTypes),
+            ("provisioners", catalog.ProvisionerConfigTypes),
+            ("publishers", catalog.PublisherConfigTypes),
         })
         {
             foreach (var (type, configType) in plugins)
@@ -70,7 +70,7 @@ public sealed class ReferenceDocsTests
     [Fact]
     public void A_page_shows_types_defaults_and_required_keys_as_a_definition_writes_them()
     {
-        var docker = ReferenceDocs.Generate()["builders/docker.md"];
+        var docker = ReferenceDocs.Generate(PluginCatalog.Default)["builders/docker.md"];
 
         Assert.Contains("| `pull` | one of `missing`, `always`, `never` | `missing` |", docker, StringComparison.Ordinal);
         Assert.Contains("| `run_command` | list of string | `[/bin/sh]` |", docker, StringComparison.Ordinal);
@@ -81,7 +81,7 @@ public sealed class ReferenceDocsTests
     [Fact]
     public void Every_example_names_only_keys_of_its_plugin()
     {
-        foreach (var (path, page) in ReferenceDocs.Generate().Where(p => p.Key != "README.md"))
+        foreach (var (path, page) in ReferenceDocs.Generate(PluginCatalog.Default).Where(p => p.Key != "README.md"))
         {
             var example = page[(page.IndexOf("```yaml\n", StringComparison.Ordinal) + 8)..page.IndexOf("```\n\n", StringComparison.Ordinal)];
             var keys = example.Split('\n').Select(l => l.TrimStart(' ', '#', '-').Split(':')[0].Trim()).Where(k => k.Length > 0);

@@ -1,5 +1,6 @@
 using Kiln.Definitions;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Images;
 using Kiln.Plugins;
 
@@ -14,7 +15,7 @@ public sealed class HostPreflightTests : IDisposable
     ResolvedSource Source(string yaml)
     {
         File.WriteAllText(Path.Combine(directory, "app.kiln.yaml"), yaml);
-        var set = DefinitionLoader.Load(directory, new VariableInputs { Environment = new Dictionary<string, string>() });
+        var set = DefinitionLoader.Load(directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
         return set.Resolve("app", BuildScope.Symbolic).Sources.Single();
     }
 

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Builders.Qemu;
 

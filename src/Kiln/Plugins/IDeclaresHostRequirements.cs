@@ -1,7 +1,0 @@
-namespace Kiln.Plugins;
-
-/// <summary>A builder, provisioner or publisher that runs programs on the build host for the given (bound) config.</summary>
-public interface IDeclaresHostRequirements
-{
-    IEnumerable<HostRequirement> HostRequirements(object config);
-}
