@@ -27,9 +27,10 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
 
     private object? BindObject(YamlMap map, Type type, string what, string path)
     {
-        var before = Problems;
         var model = ConfigModel.For(type);
         var instance = Activator.CreateInstance(type)!;
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var unset = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, node) in map.Entries)
         {
             var property = model.Find(key.Value);
@@ -46,8 +47,10 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
                 if (!property.Nullable)
                 {
                     diagnostics.Add(new KilnDiagnostic(node.Location, $"'{keyPath}' in {what} needs a value", "Remove the key to use its default."));
+                    failed.Add(property.Key);
                 }
 
+                unset.Add(property.Key);
                 continue;
             }
 
@@ -56,6 +59,11 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             {
                 property.Property.SetValue(instance, value);
             }
+            else
+            {
+                failed.Add(property.Key);
+                unset.Add(property.Key);
+            }
         }
 
         foreach (var missing in model.Properties.Where(p => p.Required && map[p.Key] is null))
@@ -63,21 +71,24 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             var keyPath = path.Length == 0 ? missing.Key : $"{path}.{missing.Key}";
             diagnostics.Add(new KilnDiagnostic(map.Location, $"{what} is missing the required key '{keyPath}'",
                 missing.Description is null ? null : $"{missing.Key}: {missing.Description}"));
+            unset.Add(missing.Key);
         }
 
-        if (Problems == before && instance is IValidatableConfig validatable)
+        // The config's own rules still run when other keys are wrong (one pass shows every problem), but not on keys
+        // that failed to bind (their defaults would be judged instead), nor when a required value is absent.
+        if (instance is IValidatableConfig validatable && !model.Properties.Any(p => p.Required && unset.Contains(p.Key)))
         {
-            Validate(validatable, map, what, path);
+            Validate(validatable, map, what, failed);
         }
 
         return instance;
     }
 
-    private void Validate(IValidatableConfig config, YamlMap map, string what, string path)
+    private void Validate(IValidatableConfig config, YamlMap map, string what, IReadOnlySet<string> failedKeys)
     {
         try
         {
-            foreach (var problem in config.Validate())
+            foreach (var problem in config.Validate().Where(p => !failedKeys.Contains(p.PropertyPath.Split('.', '[')[0])))
             {
                 diagnostics.Add(new KilnDiagnostic(Locate(map, problem.PropertyPath), $"{what}: {problem.Message}", problem.Hint));
             }

@@ -134,8 +134,13 @@ public sealed class DefinitionSet
 
     private List<KilnDiagnostic> Redacted(IEnumerable<KilnDiagnostic> diagnostics) => Redacted(diagnostics, Redactor);
 
+    /// <summary>Masked, and in reading order: by file, line and column (problems without a place first).</summary>
     private static List<KilnDiagnostic> Redacted(IEnumerable<KilnDiagnostic> diagnostics, IRedactor redactor) =>
-        [.. diagnostics.Select(d => d with { Message = redactor.Redact(d.Message), Hint = d.Hint is null ? null : redactor.Redact(d.Hint) })];
+        [.. diagnostics
+            .OrderBy(d => d.Location?.File, StringComparer.Ordinal)
+            .ThenBy(d => d.Location?.Line)
+            .ThenBy(d => d.Location?.Column)
+            .Select(d => d with { Message = redactor.Redact(d.Message), Hint = d.Hint is null ? null : redactor.Redact(d.Hint) })];
 
     private ResolvedImage? ResolveInto(ImageDefinition image, BuildScope scope, List<KilnDiagnostic> diagnostics)
     {

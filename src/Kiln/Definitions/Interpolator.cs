@@ -189,6 +189,12 @@ public sealed class Interpolator
             case "var":
                 if (!_variables.TryGetValue(path[1], out var variable))
                 {
+                    if (_definition.Variables.Any(v => v.Name == path[1]))
+                    {
+                        // Declared, but its value failed to load: that problem is reported where the value was given.
+                        throw new AlreadyReportedException();
+                    }
+
                     throw new EvaluationException($"unknown variable 'var.{path[1]}'", offset,
                         Suggestions.Hint(path[1], [.. _definition.Variables.Select(v => v.Name)], "variables"));
                 }
