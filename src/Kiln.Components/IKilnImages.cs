@@ -72,6 +72,7 @@ public interface IKilnImages : IKilnBuild
 
     Target ValidateImages => _ => _
         .Description("Checks every image definition and reports all problems with file:line:col.")
+        .After<IKilnImages>(x => x.Compile) // files Compile writes (a folder a definition copies in) exist when they are checked
         .Executes(() =>
         {
             var diagnostics = KilnImages.Validate(ImageSettings);

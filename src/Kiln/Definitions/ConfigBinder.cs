@@ -14,6 +14,9 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
     // Values whose problem was reported elsewhere (a broken local used here) fail without a diagnostic of their own.
     private int _silentFailures;
 
+    // Key paths whose value is only known during a build (a dependency's output, build.output): not checked on disk.
+    private readonly HashSet<string> _symbolicPaths = new(StringComparer.Ordinal);
+
     private int Problems => diagnostics.Count + _silentFailures;
 
     /// <summary>A config instance, or null when any problem was reported.</summary>
@@ -76,9 +79,19 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
 
         // The config's own rules still run when other keys are wrong (one pass shows every problem), but not on keys
         // that failed to bind (their defaults would be judged instead), nor when a required value is absent.
-        if (instance is IValidatableConfig validatable && !model.Properties.Any(p => p.Required && unset.Contains(p.Key)))
+        var complete = !model.Properties.Any(p => p.Required && unset.Contains(p.Key));
+        if (instance is IValidatableConfig validatable && complete)
         {
             Validate(validatable, map, what, failed);
+        }
+
+        if (instance is ILocalPaths local && complete && failed.Count == 0)
+        {
+            var prefix = path.Length == 0 ? "" : path + ".";
+            foreach (var problem in LocalPathCheck.Problems(local, interpolator.DefinitionDirectory, p => _symbolicPaths.Contains(prefix + p)))
+            {
+                diagnostics.Add(new KilnDiagnostic(Locate(map, problem.PropertyPath), $"{what}: {problem.Message}", problem.Hint));
+            }
         }
 
         return instance;
@@ -99,23 +112,34 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         }
     }
 
-    /// <summary>The place of a key path inside a mapping; the nearest written ancestor when the key is absent.</summary>
+    /// <summary>The place of a key path ("base.image", "scripts[1]") inside a mapping; the nearest written ancestor when the key is absent.</summary>
     private static Diagnostics.SourceLocation Locate(YamlMap map, string propertyPath)
     {
         YamlNode current = map;
         foreach (var segment in propertyPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (current is YamlMap m && m.KeyOf(segment) is { } key)
-            {
-                current = m[segment]!;
-                if (current is YamlScalar or YamlList)
-                {
-                    return current is YamlScalar { IsNull: true } ? key.Location : current.Location;
-                }
-            }
-            else
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? segment : segment[..bracket];
+            if (current is not YamlMap m || m.KeyOf(name) is not { } key)
             {
                 break;
+            }
+
+            current = m[name]!;
+            if (current is YamlScalar { IsNull: true })
+            {
+                return key.Location;
+            }
+
+            if (bracket >= 0 && current is YamlList list
+                && int.TryParse(segment[(bracket + 1)..^1], System.Globalization.CultureInfo.InvariantCulture, out var index) && index < list.Items.Count)
+            {
+                current = list.Items[index];
+            }
+
+            if (current is YamlScalar or YamlList)
+            {
+                return current.Location;
             }
         }
 
@@ -211,6 +235,11 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         if (result is Failed)
         {
             return (false, null);
+        }
+
+        if (value.Symbolic)
+        {
+            _symbolicPaths.Add(path);
         }
 
         if (result is not null)

@@ -57,6 +57,9 @@ public sealed class Interpolator
         _git = new Lazy<GitInfo?>(() => GitInfo.Find(definition.Directory));
     }
 
+    /// <summary>The directory of the definition being interpolated; relative paths in it start here.</summary>
+    public string DefinitionDirectory => _definition.Directory;
+
     /// <summary>The value of a scalar: itself when it holds no expression, the expression's own value (list, number, ...) when it is exactly one, else the joined text.</summary>
     public Value? Interpolate(YamlScalar scalar)
     {
@@ -269,6 +272,14 @@ public sealed class Interpolator
 
         if (_scope.IsSymbolic)
         {
+            // During validation a dependency's artifacts, when known, hold the outputs its builders declare.
+            if (_scope.Dependencies.TryGetValue(image, out var declared) && !declared.Any(a => a.Outputs.ContainsKey(path[3])))
+            {
+                var known = declared.SelectMany(a => a.Outputs.Keys).Distinct().ToList();
+                throw new EvaluationException($"image '{image}' has no output '{path[3]}' (it declares {string.Join(", ", known)})", reference.Offset,
+                    Suggestions.Hint(path[3], known, "outputs"));
+            }
+
             return new TextValue($"<{reference}>") { Symbolic = true };
         }
 

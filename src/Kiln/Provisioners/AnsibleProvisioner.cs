@@ -15,8 +15,6 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>
 {
     public override string Type => "ansible";
 
-    protected override IEnumerable<string> InputFiles(AnsibleConfig config) => [config.PlaybookFile];
-
     protected override async Task RunAsync(AnsibleConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;
