@@ -1,6 +1,7 @@
 using System.Collections;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
+using Kiln.Packer;
 
 namespace Kiln.Definitions;
 
@@ -40,7 +41,7 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             if (property is null)
             {
                 diagnostics.Add(new KilnDiagnostic(key.Location, $"unknown key '{YamlReader.Shorten(key.Value)}' in {what}",
-                    Suggestions.Hint(key.Value, [.. model.Properties.Select(p => p.Key)], "keys")));
+                    PackerHint(type, key.Value, model) ?? Suggestions.Hint(key.Value, [.. model.Properties.Select(p => p.Key)], "keys")));
                 continue;
             }
 
@@ -95,6 +96,16 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         }
 
         return instance;
+    }
+
+    /// <summary>A precise hint when an unknown key is Packer's name for one Kiln spells differently.</summary>
+    private static string? PackerHint(Type type, string key, ConfigModel model)
+    {
+        PackerScope? scope = typeof(SourceConfig).IsAssignableFrom(type) ? PackerScope.Builder
+            : typeof(ProvisionerConfig).IsAssignableFrom(type) ? PackerScope.Provisioner
+            : typeof(PublisherConfig).IsAssignableFrom(type) ? PackerScope.PostProcessor
+            : null;
+        return scope is { } s ? PackerNames.KeyHint(s, key, k => model.Find(k) is not null) : null;
     }
 
     private void Validate(IValidatableConfig config, YamlMap map, string what, IReadOnlySet<string> failedKeys)

@@ -4,6 +4,7 @@ using System.Text;
 using Kiln.Definitions.Interpolation;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
+using Kiln.Packer;
 
 namespace Kiln.Definitions;
 
@@ -75,7 +76,7 @@ public sealed class Interpolator
         }
         catch (TemplateSyntaxException e)
         {
-            Report(scalar, e.Offset, $"invalid expression in '{YamlReader.Shorten(scalar.Value)}': {e.Message}", e.Hint);
+            Report(scalar, e.Offset, $"invalid expression in '{YamlReader.Shorten(scalar.Value)}': {e.Message}", PackerNames.ExpressionHint(scalar.Value) ?? e.Hint);
             return null;
         }
 
@@ -125,7 +126,7 @@ public sealed class Interpolator
         }
         catch (EvaluationException e)
         {
-            Report(scalar, e.Offset, e.Message, e.Hint);
+            Report(scalar, e.Offset, e.Message, PackerNames.ExpressionHint(scalar.Value) ?? e.Hint);
             return null;
         }
         catch (AlreadyReportedException)
