@@ -71,7 +71,7 @@ internal sealed class JsonTemplateReader
             chains.Add(item.Value switch
             {
                 string type => [new PackerPlugin(type, null, [], item.Position)],
-                List<Node> chain => [.. chain.Select(Plugin)],
+                List<Node> chain => [.. chain.Select(n => n.Value is string type ? new PackerPlugin(type, null, [], n.Position) : Plugin(n))],
                 _ => [Plugin(item)],
             });
         }

@@ -134,7 +134,7 @@ internal sealed partial class PackerTranslator(PackerTemplate template, string o
                 "qemuargs" when attribute.Value is List<object?> args => args.SelectMany(a => a as List<object?> ?? [a]).ToList(),
                 _ => attribute.Value,
             };
-            Add(body, model, attribute with { Value = value }, PackerScope.Builder, $"{source.Type} source '{source.Name}'");
+            _ = Add(body, model, attribute with { Value = value }, PackerScope.Builder, $"{source.Type} source '{source.Name}'");
         }
 
         return body;
@@ -236,18 +236,23 @@ internal sealed partial class PackerTranslator(PackerTemplate template, string o
                 continue;
             }
 
-            Add(body, model, attribute with { Value = value }, scope, $"{what} '{plugin.Type}'");
+            if (!Add(body, model, attribute with { Value = value }, scope, $"{what} '{plugin.Type}'"))
+            {
+                // Half a step (a script without its commands) would do something else than the template meant.
+                _report.Add(new ImportReportEntry(plugin.Position, $"{what} '{plugin.Type}' is left out: its '{attribute.Key}' could not be translated"));
+                return null;
+            }
         }
 
         return [(plugin.Type, body)];
     }
 
-    /// <summary>Writes one attribute under Kiln's name when the plugin has it, otherwise reports it.</summary>
-    private void Add(List<(string Key, object? Value)> body, ConfigModel model, PackerAttribute attribute, PackerScope scope, string where)
+    /// <summary>Writes one attribute under Kiln's name when the plugin has it, otherwise reports it; false when a setting Kiln has got a value it cannot translate.</summary>
+    private bool Add(List<(string Key, object? Value)> body, ConfigModel model, PackerAttribute attribute, PackerScope scope, string where)
     {
         if (attribute.Value is null)
         {
-            return;
+            return true;
         }
 
         var key = attribute.Key;
@@ -261,7 +266,7 @@ internal sealed partial class PackerTranslator(PackerTemplate template, string o
             else
             {
                 _report.Add(new ImportReportEntry(attribute.Position, $"'{attribute.Key}' of {where} is not translated: " + (known?.Hint ?? "Kiln has no such setting")));
-                return;
+                return true;
             }
         }
 
@@ -269,7 +274,7 @@ internal sealed partial class PackerTranslator(PackerTemplate template, string o
         if (problem is not null)
         {
             _report.Add(new ImportReportEntry(attribute.Position, $"'{attribute.Key}' of {where} is not translated: {problem}"));
-            return;
+            return false;
         }
 
         if (PathKeys.Contains(key))
@@ -283,6 +288,7 @@ internal sealed partial class PackerTranslator(PackerTemplate template, string o
         }
 
         body.Add((key, value));
+        return true;
     }
 
     /// <summary>The value with every string's Go templates in Kiln's syntax; maps become ordered entries for the writer.</summary>

@@ -675,7 +675,7 @@ public sealed class HclParser
 
     private bool End => _position >= _text.Length;
 
-    private char Peek => _text[_position];
+    private char Peek => _position < _text.Length ? _text[_position] : '\0';
 
     private char PeekAt(int offset) => _position + offset < _text.Length ? _text[_position + offset] : '\0';
 
