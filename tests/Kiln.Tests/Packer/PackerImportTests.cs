@@ -14,6 +14,9 @@ public sealed class PackerImportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_templates, recursive: true);
 
+    /// <summary>Installer ISOs (base.iso) come with issue 16; until then an ISO-based source cannot be translated.</summary>
+    private static bool KilnBootsInstallerIsos => Kiln.Definitions.ConfigModel.For(typeof(Kiln.Builders.Qemu.QemuBaseConfig)).Find("iso") is not null;
+
     private PackerImportResult Import(string from, params string[] varFiles) =>
         PackerImporter.Import(new PackerImportSettings { From = Path.Combine(Fixtures, from), VarFiles = [.. varFiles.Select(v => Path.Combine(Fixtures, v))], Templates = _templates });
 
@@ -29,7 +32,7 @@ public sealed class PackerImportTests : IDisposable
         Assert.Equal("debian-12-x86_64.kiln.yaml", Path.GetFileName(path));
         var yaml = File.ReadAllText(path);
         Assert.Contains("type: \"qemu\"", yaml, StringComparison.Ordinal);
-        Assert.Contains("suite: \"bookworm\"", yaml, StringComparison.Ordinal);
+        Assert.Contains(KilnBootsInstallerIsos ? "debian-12.14.0-amd64-netinst.iso" : "suite: \"bookworm\"", yaml, StringComparison.Ordinal);
         Assert.Contains("scripts/_common/update_packages.sh", yaml, StringComparison.Ordinal);
         Assert.Contains("scripts/debian/cleanup_debian.sh", yaml, StringComparison.Ordinal);
         Assert.Contains("\"HOME_DIR\": \"/home/vagrant\"", yaml.Replace("HOME_DIR: ", "\"HOME_DIR\": ", StringComparison.Ordinal), StringComparison.Ordinal);
@@ -38,7 +41,7 @@ public sealed class PackerImportTests : IDisposable
         Assert.Empty(PackerImporter.Validate([(path, yaml)], PluginCatalog.Default));
 
         Assert.True(Reported(result, "pkr-sources.pkr.hcl", "builder 'virtualbox-iso'"), string.Join("\n", result.Report));
-        Assert.True(Reported(result, "pkr-sources.pkr.hcl", "Debian 12 installer ISO is replaced by Kiln's Debian bootstrap"), string.Join("\n", result.Report));
+        Assert.True(KilnBootsInstallerIsos || Reported(result, "pkr-sources.pkr.hcl", "Debian 12 installer ISO is replaced by Kiln's Debian bootstrap"), string.Join("\n", result.Report));
         Assert.True(Reported(result, "pkr-builder.pkr.hcl", "provisioner 'powershell' is not translated"), string.Join("\n", result.Report));
         Assert.True(Reported(result, "pkr-builder.pkr.hcl", "'pause_after' of provisioner 'shell' is not translated"), string.Join("\n", result.Report));
         Assert.True(Reported(result, "pkr-plugins.pkr.hcl", "the packer block"), string.Join("\n", result.Report));
@@ -46,8 +49,15 @@ public sealed class PackerImportTests : IDisposable
     }
 
     [Fact]
-    public void Bento_ubuntu_24_04_reports_why_its_installer_iso_is_not_translated()
+    public void Bento_ubuntu_24_04_translates_its_installer_iso_only_where_kiln_boots_installers()
     {
+        if (KilnBootsInstallerIsos)
+        {
+            var result = Import("bento/packer_templates", "bento/os_pkrvars/ubuntu/ubuntu-24.04-x86_64.pkrvars.hcl");
+            Assert.Contains("ubuntu-24.04.4-live-server-amd64.iso", File.ReadAllText(Assert.Single(result.Written)), StringComparison.Ordinal);
+            return;
+        }
+
         var error = Assert.Throws<KilnException>(() => Import("bento/packer_templates", "bento/os_pkrvars/ubuntu/ubuntu-24.04-x86_64.pkrvars.hcl"));
 
         Assert.Contains("ubuntu-24.04.4-live-server-amd64.iso is not translated", error.Message, StringComparison.Ordinal);
@@ -56,8 +66,16 @@ public sealed class PackerImportTests : IDisposable
     }
 
     [Fact]
-    public void The_qemu_plugins_example_reads_but_its_ubuntu_installer_is_reported()
+    public void The_qemu_plugins_example_translates_its_installer_iso_only_where_kiln_boots_installers()
     {
+        if (KilnBootsInstallerIsos)
+        {
+            var result = Import("packer-plugin-qemu/example/build.pkr.hcl");
+            Assert.Contains("ubuntu-16.04.7-server-amd64.iso", File.ReadAllText(Assert.Single(result.Written)), StringComparison.Ordinal);
+            Assert.True(Reported(result, "build.pkr.hcl", "'floppy_files'"), string.Join("\n", result.Report));
+            return;
+        }
+
         var error = Assert.Throws<KilnException>(() => Import("packer-plugin-qemu/example/build.pkr.hcl"));
 
         Assert.Contains("build.pkr.hcl:", error.Message, StringComparison.Ordinal);
@@ -66,13 +84,18 @@ public sealed class PackerImportTests : IDisposable
     }
 
     [Fact]
-    public void Image_builders_json_template_reads_and_reports_its_installer_iso_and_its_cloud_images_checksum_list()
+    public void Image_builders_json_template_reads_and_reports_its_cloud_images_checksum_list()
     {
-        var error = Assert.Throws<KilnException>(() => Import("image-builder/packer.json", "image-builder/qemu-ubuntu-2404.json"));
-        Assert.Contains("packer.json:", error.Message, StringComparison.Ordinal);
-
         var cloud = Assert.Throws<KilnException>(() => Import("image-builder/packer.json", "image-builder/qemu-ubuntu-2204-cloudimg.json"));
+
         Assert.Contains("checksum 'file:https://cloud-images.ubuntu.com/jammy/current/SHA256SUMS' is not translated", cloud.Message, StringComparison.Ordinal);
+        Assert.Contains("packer.json:", cloud.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_templates));
+        if (!KilnBootsInstallerIsos)
+        {
+            var iso = Assert.Throws<KilnException>(() => Import("image-builder/packer.json", "image-builder/qemu-ubuntu-2404.json"));
+            Assert.Contains("ubuntu-24.04.1-live-server-amd64.iso is not translated", iso.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
