@@ -1,7 +1,9 @@
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Images;
+using Kiln.Model;
 using Kiln.Packer;
-using Kiln.Pipeline;
+using Kiln.Sessions;
 using Kiln.Targets;
 
 namespace Kiln.Components;

@@ -1,7 +1,6 @@
 using System.Collections;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Kiln.Packer;
 
 namespace Kiln.Definitions;
 

@@ -1,8 +1,6 @@
-using Kiln.Builders;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Model;
 using Kiln.Secrets;
 
 namespace Kiln.Definitions;
@@ -20,21 +18,22 @@ public sealed class DefinitionSet
         IReadOnlyList<ImageDefinition> images,
         IReadOnlyDictionary<string, Dictionary<string, Value>> values,
         IReadOnlyDictionary<string, string> environment,
-        PluginCatalog catalog,
+        IPluginTypes plugins,
         Redactor redactor,
         IReadOnlyList<string> warnings)
     {
         Images = images;
         _values = values;
         _environment = environment;
-        Catalog = catalog;
+        Plugins = plugins;
         Redactor = redactor;
         Warnings = warnings;
     }
 
     public IReadOnlyList<ImageDefinition> Images { get; }
 
-    public PluginCatalog Catalog { get; }
+    /// <summary>The plugin types these definitions were read and are bound with.</summary>
+    public IPluginTypes Plugins { get; }
 
     /// <summary>Knows every sensitive value read or derived so far; hand it to the build's log and writers.</summary>
     public Redactor Redactor { get; }
@@ -79,7 +78,7 @@ public sealed class DefinitionSet
         {
             // Its own problems are reported when it is validated itself.
             var resolved = ResolveInto(image, BuildScope.Symbolic, []);
-            var artifacts = resolved?.Sources.Select(s => (s.Type, Keys: Catalog.Builders[s.Type].DescribeOutputs(s))).ToList();
+            var artifacts = resolved?.Sources.Select(s => (s.Type, Keys: Plugins.DescribeSource(s).Outputs)).ToList();
             if (artifacts is not null && artifacts.All(a => a.Keys is not null))
             {
                 declared[image.Name] = [.. artifacts.Select(a => new Artifact
@@ -148,7 +147,7 @@ public sealed class DefinitionSet
         foreach (var name in imageName is null ? Images.Select(i => i.Name) : BuildOrder(imageName))
         {
             var resolved = Resolve(name, BuildScope.Symbolic);
-            images.Add(PlanBuilder.Describe(this[name], resolved, Catalog, Redactor));
+            images.Add(PlanBuilder.Describe(this[name], resolved, Plugins, Redactor));
         }
 
         return new BuildPlan(images);
@@ -182,8 +181,7 @@ public sealed class DefinitionSet
             var interpolator = new Interpolator(image, variables, _environment, scope, source.Name, Redactor.Add, diagnostics);
             interpolator.EvaluateAllLocals();
             var binder = new ConfigBinder(interpolator, diagnostics);
-            var builder = Catalog.Builders[source.Type];
-            var config = binder.Bind(source.Body, builder.ConfigType, $"source '{source.Name}' ({source.Type})") as SourceConfig;
+            var config = binder.Bind(source.Body, Plugins.SourceConfigTypes[source.Type], $"source '{source.Name}' ({source.Type})") as SourceConfig;
             var provisioners = BindProvisioners(image.Provision, source.Name, binder);
             var verify = BindProvisioners(image.Verify, source.Name, binder);
             var publish = new List<IReadOnlyList<ResolvedPlugin<PublisherConfig>>>();
@@ -192,8 +190,7 @@ public sealed class DefinitionSet
                 var bound = new List<ResolvedPlugin<PublisherConfig>>();
                 foreach (var entry in chain)
                 {
-                    var publisher = Catalog.Publishers[entry.Type];
-                    if (binder.Bind(entry.Body, publisher.ConfigType, $"publisher '{entry.Type}'") is PublisherConfig publisherConfig
+                    if (binder.Bind(entry.Body, Plugins.PublisherConfigTypes[entry.Type], $"publisher '{entry.Type}'") is PublisherConfig publisherConfig
                         && Applies(publisherConfig.Only, publisherConfig.Except, source.Name))
                     {
                         bound.Add(new ResolvedPlugin<PublisherConfig>(entry.Type, publisherConfig, entry.Location));
@@ -218,7 +215,7 @@ public sealed class DefinitionSet
                     Verify = verify,
                     Publish = publish,
                 };
-                CheckVerifyRuns(builder, resolved, diagnostics);
+                CheckVerifyRuns(resolved, diagnostics);
                 sources.Add(resolved);
             }
         }
@@ -252,8 +249,7 @@ public sealed class DefinitionSet
         var bound = new List<ResolvedPlugin<ProvisionerConfig>>();
         foreach (var entry in entries)
         {
-            var provisioner = Catalog.Provisioners[entry.Type];
-            if (binder.Bind(entry.Body, provisioner.ConfigType, $"provisioner '{entry.Type}'") is ProvisionerConfig config
+            if (binder.Bind(entry.Body, Plugins.ProvisionerConfigTypes[entry.Type], $"provisioner '{entry.Type}'") is ProvisionerConfig config
                 && Applies(config.Only, config.Except, source))
             {
                 bound.Add(new ResolvedPlugin<ProvisionerConfig>(entry.Type, config, entry.Location));
@@ -267,9 +263,9 @@ public sealed class DefinitionSet
     /// Checks a source would never run are refused now, not discovered missing after the build. Whether they run is
     /// read from the builder's own plan, so a builder that learns to verify lifts this by itself.
     /// </summary>
-    private static void CheckVerifyRuns(IBuilder builder, ResolvedSource source, List<KilnDiagnostic> diagnostics)
+    private void CheckVerifyRuns(ResolvedSource source, List<KilnDiagnostic> diagnostics)
     {
-        if (source.Verify.Count > 0 && !builder.DescribeSteps(source).Any(s => s.Stage == Stage.Verify))
+        if (source.Verify.Count > 0 && !Plugins.DescribeSource(source).Steps.Any(s => s.Stage == Stage.Verify))
         {
             diagnostics.Add(new KilnDiagnostic(source.Verify[0].Location ?? source.Location,
                 $"source '{source.Name}' ({source.Type}) would not run its {source.Verify.Count} verify check(s): it does not boot the captured image for checks",

@@ -4,7 +4,6 @@ using System.Text;
 using Kiln.Definitions.Interpolation;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Kiln.Packer;
 
 namespace Kiln.Definitions;
 

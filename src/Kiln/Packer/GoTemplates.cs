@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Kiln.Definitions;
 
 namespace Kiln.Packer;
 

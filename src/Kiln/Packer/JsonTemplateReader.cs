@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Kiln.Definitions;
 using Kiln.Packer.Hcl;
 
 namespace Kiln.Packer;

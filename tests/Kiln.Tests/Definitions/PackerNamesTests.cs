@@ -1,6 +1,5 @@
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Packer;
 using Kiln.Plugins;
 
 namespace Kiln.Tests.Definitions;
