@@ -2,6 +2,7 @@ using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Images;
 using Kiln.Model;
+using Kiln.Packer;
 using Kiln.Sessions;
 using Kiln.Targets;
 
@@ -74,6 +75,7 @@ public interface IKilnImages : IKilnBuild
 
     Target ValidateImages => _ => _
         .Description("Checks every image definition and reports all problems with file:line:col.")
+        .After<IKilnImages>(x => x.Compile) // files Compile writes (a folder a definition copies in) exist when they are checked
         .Executes(() =>
         {
             var diagnostics = KilnImages.Validate(ImageSettings);
@@ -146,6 +148,37 @@ public interface IKilnImages : IKilnBuild
             {
                 throw new KilnException($"{report.Kept.Count} resource(s) could not be removed and stay in the ledger", "See the lines above; run SweepImages again once fixed.");
             }
+        });
+
+    [Parameter("For ImportPacker: the Packer template (.json, .pkr.hcl, or a folder of .pkr.hcl files).")]
+    string? From => this.Parameter<string>();
+
+    [Parameter("For ImportPacker: Packer variable files (*.pkrvars.hcl, or JSON for a JSON template), in order.")]
+    string[] PackerVarFile => this.Parameter<string[]>() ?? [];
+
+    Target ImportPacker => _ => _
+        .Description("Translates a Packer template (--from) into definitions under templates/, reporting what it could not translate (--force overwrites).")
+        .Requires(() => From)
+        .Executes(() =>
+        {
+            var result = PackerImporter.Import(new PackerImportSettings
+            {
+                From = Path.GetFullPath(From!, Session.RootDirectory),
+                VarFiles = [.. PackerVarFile.Select(f => Path.GetFullPath(f, Session.RootDirectory))],
+                Templates = Path.GetFullPath(Templates, Session.RootDirectory),
+                Force = Force,
+            });
+            foreach (var entry in result.Report)
+            {
+                Session.Warning(entry.ToString());
+            }
+
+            foreach (var path in result.Written)
+            {
+                Session.Info($"wrote {Path.GetRelativePath(Session.RootDirectory, path)}");
+            }
+
+            Session.Info($"{result.Report.Count} construct(s) not translated, listed above; ./build.sh ValidateImages checks the result");
         });
 
     Target CleanImages => _ => _

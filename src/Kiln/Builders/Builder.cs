@@ -20,11 +20,17 @@ public abstract class Builder<TConfig, TState> : IBuilder
 
     protected virtual IEnumerable<string> DescribeTemporaryResources(TConfig config) => [];
 
+    /// <summary>The output keys a build will have; null when they cannot be known before it runs.</summary>
+    protected virtual IEnumerable<string>? DescribeOutputs(TConfig config) => null;
+
     public IReadOnlyList<PlannedStep> DescribeSteps(ResolvedSource source) =>
         [.. CreateSteps(ConfigOf(source), source).Select(s => new PlannedStep(s.Name, s.Stage))];
 
     IReadOnlyList<string> IBuilder.DescribeTemporaryResources(ResolvedSource source) =>
         [.. DescribeTemporaryResources(ConfigOf(source))];
+
+    IReadOnlyList<string>? IBuilder.DescribeOutputs(ResolvedSource source) =>
+        DescribeOutputs(ConfigOf(source)) is { } outputs ? [.. outputs] : null;
 
     public IBuildPipeline CreatePipeline(BuildContext context)
     {

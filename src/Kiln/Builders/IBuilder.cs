@@ -22,5 +22,11 @@ public interface IBuilder
     /// <summary>The temporary resources a build will create outside the process, for the plan.</summary>
     IReadOnlyList<string> DescribeTemporaryResources(ResolvedSource source);
 
+    /// <summary>
+    /// The output keys a build of this source will have (<c>image.&lt;name&gt;.artifact.&lt;key&gt;</c>), so another
+    /// definition's references are checked before anything runs; null when the builder cannot say in advance.
+    /// </summary>
+    IReadOnlyList<string>? DescribeOutputs(ResolvedSource source);
+
     IBuildPipeline CreatePipeline(BuildContext context);
 }

@@ -14,6 +14,9 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
     // Values whose problem was reported elsewhere (a broken local used here) fail without a diagnostic of their own.
     private int _silentFailures;
 
+    // Key paths whose value is only known during a build (a dependency's output, build.output): not checked on disk.
+    private readonly HashSet<string> _symbolicPaths = new(StringComparer.Ordinal);
+
     private int Problems => diagnostics.Count + _silentFailures;
 
     /// <summary>A config instance, or null when any problem was reported.</summary>
@@ -27,16 +30,17 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
 
     private object? BindObject(YamlMap map, Type type, string what, string path)
     {
-        var before = Problems;
         var model = ConfigModel.For(type);
         var instance = Activator.CreateInstance(type)!;
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var unset = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, node) in map.Entries)
         {
             var property = model.Find(key.Value);
             if (property is null)
             {
                 diagnostics.Add(new KilnDiagnostic(key.Location, $"unknown key '{YamlReader.Shorten(key.Value)}' in {what}",
-                    Suggestions.Hint(key.Value, [.. model.Properties.Select(p => p.Key)], "keys")));
+                    PackerHint(type, key.Value, model) ?? Suggestions.Hint(key.Value, [.. model.Properties.Select(p => p.Key)], "keys")));
                 continue;
             }
 
@@ -46,8 +50,10 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
                 if (!property.Nullable)
                 {
                     diagnostics.Add(new KilnDiagnostic(node.Location, $"'{keyPath}' in {what} needs a value", "Remove the key to use its default."));
+                    failed.Add(property.Key);
                 }
 
+                unset.Add(property.Key);
                 continue;
             }
 
@@ -56,6 +62,11 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             {
                 property.Property.SetValue(instance, value);
             }
+            else
+            {
+                failed.Add(property.Key);
+                unset.Add(property.Key);
+            }
         }
 
         foreach (var missing in model.Properties.Where(p => p.Required && map[p.Key] is null))
@@ -63,21 +74,44 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             var keyPath = path.Length == 0 ? missing.Key : $"{path}.{missing.Key}";
             diagnostics.Add(new KilnDiagnostic(map.Location, $"{what} is missing the required key '{keyPath}'",
                 missing.Description is null ? null : $"{missing.Key}: {missing.Description}"));
+            unset.Add(missing.Key);
         }
 
-        if (Problems == before && instance is IValidatableConfig validatable)
+        // The config's own rules still run when other keys are wrong (one pass shows every problem), but not on keys
+        // that failed to bind (their defaults would be judged instead), nor when a required value is absent.
+        var complete = !model.Properties.Any(p => p.Required && unset.Contains(p.Key));
+        if (instance is IValidatableConfig validatable && complete)
         {
-            Validate(validatable, map, what, path);
+            Validate(validatable, map, what, failed);
+        }
+
+        if (instance is ILocalPaths local && complete && failed.Count == 0)
+        {
+            var prefix = path.Length == 0 ? "" : path + ".";
+            foreach (var problem in LocalPathCheck.Problems(local, interpolator.DefinitionDirectory, p => _symbolicPaths.Contains(prefix + p)))
+            {
+                diagnostics.Add(new KilnDiagnostic(Locate(map, problem.PropertyPath), $"{what}: {problem.Message}", problem.Hint));
+            }
         }
 
         return instance;
     }
 
-    private void Validate(IValidatableConfig config, YamlMap map, string what, string path)
+    /// <summary>A precise hint when an unknown key is Packer's name for one Kiln spells differently.</summary>
+    private static string? PackerHint(Type type, string key, ConfigModel model)
+    {
+        PackerScope? scope = typeof(SourceConfig).IsAssignableFrom(type) ? PackerScope.Builder
+            : typeof(ProvisionerConfig).IsAssignableFrom(type) ? PackerScope.Provisioner
+            : typeof(PublisherConfig).IsAssignableFrom(type) ? PackerScope.PostProcessor
+            : null;
+        return scope is { } s ? PackerNames.KeyHint(s, key, k => model.Find(k) is not null) : null;
+    }
+
+    private void Validate(IValidatableConfig config, YamlMap map, string what, IReadOnlySet<string> failedKeys)
     {
         try
         {
-            foreach (var problem in config.Validate())
+            foreach (var problem in config.Validate().Where(p => !failedKeys.Contains(p.PropertyPath.Split('.', '[')[0])))
             {
                 diagnostics.Add(new KilnDiagnostic(Locate(map, problem.PropertyPath), $"{what}: {problem.Message}", problem.Hint));
             }
@@ -88,23 +122,34 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         }
     }
 
-    /// <summary>The place of a key path inside a mapping; the nearest written ancestor when the key is absent.</summary>
+    /// <summary>The place of a key path ("base.image", "scripts[1]") inside a mapping; the nearest written ancestor when the key is absent.</summary>
     private static Diagnostics.SourceLocation Locate(YamlMap map, string propertyPath)
     {
         YamlNode current = map;
         foreach (var segment in propertyPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (current is YamlMap m && m.KeyOf(segment) is { } key)
-            {
-                current = m[segment]!;
-                if (current is YamlScalar or YamlList)
-                {
-                    return current is YamlScalar { IsNull: true } ? key.Location : current.Location;
-                }
-            }
-            else
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? segment : segment[..bracket];
+            if (current is not YamlMap m || m.KeyOf(name) is not { } key)
             {
                 break;
+            }
+
+            current = m[name]!;
+            if (current is YamlScalar { IsNull: true })
+            {
+                return key.Location;
+            }
+
+            if (bracket >= 0 && current is YamlList list
+                && int.TryParse(segment[(bracket + 1)..^1], System.Globalization.CultureInfo.InvariantCulture, out var index) && index < list.Items.Count)
+            {
+                current = list.Items[index];
+            }
+
+            if (current is YamlScalar or YamlList)
+            {
+                return current.Location;
             }
         }
 
@@ -200,6 +245,11 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         if (result is Failed)
         {
             return (false, null);
+        }
+
+        if (value.Symbolic)
+        {
+            _symbolicPaths.Add(path);
         }
 
         if (result is not null)

@@ -76,11 +76,9 @@ public static class DefinitionLoader
         var set = new DefinitionSet(definitions, values, environment, plugins, redactor, warnings);
         if (diagnostics.Count > 0)
         {
-            // Report the binding problems of the definitions that did load too, so one run shows everything.
-            var healthy = definitions
-                .Where(d => !diagnostics.Any(x => x.Location?.File == d.FilePath) && values[d.Name].Count == d.Variables.Count)
-                .ToList();
-            diagnostics.AddRange(new DefinitionSet(healthy, values, environment, plugins, redactor, warnings).Validate(checkDependencies: false));
+            // Every definition that could be read is bound too, whatever else is wrong with it or its file, so one run
+            // shows everything. Dependencies are checked only when no file was lost, or a lost one would look missing.
+            diagnostics.AddRange(set.Validate(checkDependencies: definitions.Count == files.Count));
         }
 
         DefinitionSet.ThrowIfAny(diagnostics, redactor);

@@ -292,7 +292,8 @@ internal sealed partial class DefinitionReader(string filePath, IPluginTypes plu
         var (typeKey, body) = map.Entries[0];
         if (!types.Contains(typeKey.Value))
         {
-            Error(typeKey, $"unknown {what} '{YamlReader.Shorten(typeKey.Value)}'", Suggestions.Hint(typeKey.Value, types, $"{what}s"));
+            Error(typeKey, $"unknown {what} '{YamlReader.Shorten(typeKey.Value)}'",
+                PackerNames.Find(PackerScope.PluginType, typeKey.Value)?.Hint ?? Suggestions.Hint(typeKey.Value, types, $"{what}s"));
             return null;
         }
 
@@ -361,7 +362,8 @@ internal sealed partial class DefinitionReader(string filePath, IPluginTypes plu
     {
         foreach (var key in map.Entries.Select(e => e.Key).Where(k => !known.Contains(k.Value)))
         {
-            Error(key, $"unknown {what} '{YamlReader.Shorten(key.Value)}'", Suggestions.Hint(key.Value, known, $"{what}s"));
+            var packer = ReferenceEquals(known, TopLevelKeys) ? PackerNames.Find(PackerScope.Template, key.Value)?.Hint : null;
+            Error(key, $"unknown {what} '{YamlReader.Shorten(key.Value)}'", packer ?? Suggestions.Hint(key.Value, known, $"{what}s"));
         }
     }
 

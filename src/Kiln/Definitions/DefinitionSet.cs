@@ -1,5 +1,6 @@
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
+using Kiln.Model;
 using Kiln.Secrets;
 
 namespace Kiln.Definitions;
@@ -55,13 +56,41 @@ public sealed class DefinitionSet
             CheckDependencies(diagnostics);
         }
 
+        var scope = BuildScope.Symbolic with { Dependencies = DeclaredOutputs() };
         foreach (var image in Images)
         {
             CheckSourceNames(image, diagnostics);
-            ResolveInto(image, BuildScope.Symbolic, diagnostics);
+            ResolveInto(image, scope, diagnostics);
         }
 
         return Redacted(diagnostics.Distinct());
+    }
+
+    /// <summary>
+    /// What each image others depend on will output, as placeholder artifacts, for the images whose builders all
+    /// declare their outputs and that have no publishers (which add outputs of their own).
+    /// </summary>
+    private Dictionary<string, IReadOnlyList<Artifact>> DeclaredOutputs()
+    {
+        var declared = new Dictionary<string, IReadOnlyList<Artifact>>(StringComparer.Ordinal);
+        var dependedOn = Images.SelectMany(i => i.DependsOn).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var image in Images.Where(i => dependedOn.Contains(i.Name) && i.Publish.Count == 0))
+        {
+            // Its own problems are reported when it is validated itself.
+            var resolved = ResolveInto(image, BuildScope.Symbolic, []);
+            var artifacts = resolved?.Sources.Select(s => (s.Type, Keys: Plugins.DescribeSource(s).Outputs)).ToList();
+            if (artifacts is not null && artifacts.All(a => a.Keys is not null))
+            {
+                declared[image.Name] = [.. artifacts.Select(a => new Artifact
+                {
+                    BuilderType = a.Type,
+                    Id = $"<{image.Name}>",
+                    Outputs = a.Keys!.Distinct().ToDictionary(k => k, k => $"<image.{image.Name}.artifact.{k}>", StringComparer.Ordinal),
+                })];
+            }
+        }
+
+        return declared;
     }
 
     /// <summary>Throws a <see cref="DefinitionException"/> with every problem <see cref="Validate()"/> finds.</summary>
@@ -134,8 +163,13 @@ public sealed class DefinitionSet
 
     private List<KilnDiagnostic> Redacted(IEnumerable<KilnDiagnostic> diagnostics) => Redacted(diagnostics, Redactor);
 
+    /// <summary>Masked, and in reading order: by file, line and column (problems without a place first).</summary>
     private static List<KilnDiagnostic> Redacted(IEnumerable<KilnDiagnostic> diagnostics, IRedactor redactor) =>
-        [.. diagnostics.Select(d => d with { Message = redactor.Redact(d.Message), Hint = d.Hint is null ? null : redactor.Redact(d.Hint) })];
+        [.. diagnostics
+            .OrderBy(d => d.Location?.File, StringComparer.Ordinal)
+            .ThenBy(d => d.Location?.Line)
+            .ThenBy(d => d.Location?.Column)
+            .Select(d => d with { Message = redactor.Redact(d.Message), Hint = d.Hint is null ? null : redactor.Redact(d.Hint) })];
 
     private ResolvedImage? ResolveInto(ImageDefinition image, BuildScope scope, List<KilnDiagnostic> diagnostics)
     {
@@ -171,7 +205,7 @@ public sealed class DefinitionSet
 
             if (config is not null)
             {
-                sources.Add(new ResolvedSource
+                var resolved = new ResolvedSource
                 {
                     Name = source.Name,
                     Type = source.Type,
@@ -180,7 +214,9 @@ public sealed class DefinitionSet
                     Provisioners = provisioners,
                     Verify = verify,
                     Publish = publish,
-                });
+                };
+                CheckVerifyRuns(resolved, diagnostics);
+                sources.Add(resolved);
             }
         }
 
@@ -221,6 +257,20 @@ public sealed class DefinitionSet
         }
 
         return bound;
+    }
+
+    /// <summary>
+    /// Checks a source would never run are refused now, not discovered missing after the build. Whether they run is
+    /// read from the builder's own plan, so a builder that learns to verify lifts this by itself.
+    /// </summary>
+    private void CheckVerifyRuns(ResolvedSource source, List<KilnDiagnostic> diagnostics)
+    {
+        if (source.Verify.Count > 0 && !Plugins.DescribeSource(source).Steps.Any(s => s.Stage == Stage.Verify))
+        {
+            diagnostics.Add(new KilnDiagnostic(source.Verify[0].Location ?? source.Location,
+                $"source '{source.Name}' ({source.Type}) would not run its {source.Verify.Count} verify check(s): it does not boot the captured image for checks",
+                $"Keep the checks off this source with `except: [{source.Name}]` on each (or `only:` the others), or remove them; qemu runs them unless verify.enabled is false, docker runs them in a container."));
+        }
     }
 
     private static bool Applies(IReadOnlyList<string> only, IReadOnlyList<string> except, string source) =>

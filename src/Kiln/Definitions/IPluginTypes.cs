@@ -22,5 +22,8 @@ public interface IPluginTypes
     SourceSteps DescribeSource(ResolvedSource source);
 }
 
-/// <summary>What a source's builder would do, without running anything.</summary>
-public sealed record SourceSteps(IReadOnlyList<PlannedStep> Steps, IReadOnlyList<string> TemporaryResources);
+/// <summary>
+/// What a source's builder would do, without running anything; <see cref="Outputs"/> are the output keys its build
+/// will have (<c>image.&lt;name&gt;.artifact.&lt;key&gt;</c>), null when the builder cannot say in advance.
+/// </summary>
+public sealed record SourceSteps(IReadOnlyList<PlannedStep> Steps, IReadOnlyList<string> TemporaryResources, IReadOnlyList<string>? Outputs = null);

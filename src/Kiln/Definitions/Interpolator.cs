@@ -57,6 +57,9 @@ public sealed class Interpolator
         _git = new Lazy<GitInfo?>(() => GitInfo.Find(definition.Directory));
     }
 
+    /// <summary>The directory of the definition being interpolated; relative paths in it start here.</summary>
+    public string DefinitionDirectory => _definition.Directory;
+
     /// <summary>The value of a scalar: itself when it holds no expression, the expression's own value (list, number, ...) when it is exactly one, else the joined text.</summary>
     public Value? Interpolate(YamlScalar scalar)
     {
@@ -72,7 +75,7 @@ public sealed class Interpolator
         }
         catch (TemplateSyntaxException e)
         {
-            Report(scalar, e.Offset, $"invalid expression in '{YamlReader.Shorten(scalar.Value)}': {e.Message}", e.Hint);
+            Report(scalar, e.Offset, $"invalid expression in '{YamlReader.Shorten(scalar.Value)}': {e.Message}", PackerNames.ExpressionHint(scalar.Value) ?? e.Hint);
             return null;
         }
 
@@ -122,7 +125,7 @@ public sealed class Interpolator
         }
         catch (EvaluationException e)
         {
-            Report(scalar, e.Offset, e.Message, e.Hint);
+            Report(scalar, e.Offset, e.Message, PackerNames.ExpressionHint(scalar.Value) ?? e.Hint);
             return null;
         }
         catch (AlreadyReportedException)
@@ -189,6 +192,12 @@ public sealed class Interpolator
             case "var":
                 if (!_variables.TryGetValue(path[1], out var variable))
                 {
+                    if (_definition.Variables.Any(v => v.Name == path[1]))
+                    {
+                        // Declared, but its value failed to load: that problem is reported where the value was given.
+                        throw new AlreadyReportedException();
+                    }
+
                     throw new EvaluationException($"unknown variable 'var.{path[1]}'", offset,
                         Suggestions.Hint(path[1], [.. _definition.Variables.Select(v => v.Name)], "variables"));
                 }
@@ -263,6 +272,14 @@ public sealed class Interpolator
 
         if (_scope.IsSymbolic)
         {
+            // During validation a dependency's artifacts, when known, hold the outputs its builders declare.
+            if (_scope.Dependencies.TryGetValue(image, out var declared) && !declared.Any(a => a.Outputs.ContainsKey(path[3])))
+            {
+                var known = declared.SelectMany(a => a.Outputs.Keys).Distinct().ToList();
+                throw new EvaluationException($"image '{image}' has no output '{path[3]}' (it declares {string.Join(", ", known)})", reference.Offset,
+                    Suggestions.Hint(path[3], known, "outputs"));
+            }
+
             return new TextValue($"<{reference}>") { Symbolic = true };
         }
 

@@ -20,7 +20,8 @@ internal static class PlanBuilder
             IReadOnlyList<string> resources;
             try
             {
-                (steps, resources) = plugins.DescribeSource(source);
+                var described = plugins.DescribeSource(source);
+                (steps, resources) = (described.Steps, described.TemporaryResources);
             }
             catch (Exception e) when (e is not KilnException)
             {

@@ -51,7 +51,7 @@ public sealed class PluginCatalog : IPluginTypes, IBuildPlugins
     {
         ArgumentNullException.ThrowIfNull(source);
         var builder = Builders[source.Type];
-        return new SourceSteps(builder.DescribeSteps(source), builder.DescribeTemporaryResources(source));
+        return new SourceSteps(builder.DescribeSteps(source), builder.DescribeTemporaryResources(source), builder.DescribeOutputs(source));
     }
 
     public static PluginCatalog FromAssemblies(params Assembly[] assemblies)

@@ -22,8 +22,6 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
             ? [new HostRequirement(command, package)]
             : [];
 
-    protected override IEnumerable<string> InputFiles(AnsibleConfig config) => [config.PlaybookFile];
-
     protected override async Task RunAsync(AnsibleConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Copies files and directories between the build host and the machine. Directories follow rsync's rule: `src/` copies the contents of src into the destination, `src` copies the directory src itself into it.")]
-public sealed class FileConfig : ProvisionerConfig, IValidatableConfig
+public sealed class FileConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     [Description("What to copy: a local path for uploads (relative to the definition file), a path on the machine for downloads.")]
     public string? Source { get; init; }
@@ -17,6 +17,9 @@ public sealed class FileConfig : ProvisionerConfig, IValidatableConfig
 
     [Description("upload (build host to machine) or download (machine to build host).")]
     public FileDirection Direction { get; init; } = FileDirection.Upload;
+
+    public IEnumerable<LocalPath> LocalPaths() =>
+        this is { Direction: FileDirection.Upload, Source: { } source } ? [new LocalPath("source", source, LocalPathKind.FileOrDirectory)] : [];
 
     public IEnumerable<ConfigProblem> Validate()
     {

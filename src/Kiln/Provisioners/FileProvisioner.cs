@@ -14,9 +14,6 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
 {
     public override string Type => "file";
 
-    protected override IEnumerable<string> InputFiles(FileConfig config) =>
-        config is { Direction: FileDirection.Upload, Source: { } source } ? [source] : [];
-
     protected override Task RunAsync(FileConfig config, BuildState state, CancellationToken cancellationToken) =>
         config.Direction == FileDirection.Upload
             ? UploadAsync(config, state, cancellationToken)

@@ -12,7 +12,9 @@ public abstract class Provisioner<TConfig> : IProvisioner
 
     protected abstract Task RunAsync(TConfig config, BuildState state, CancellationToken cancellationToken);
 
-    protected virtual IEnumerable<string> InputFiles(TConfig config) => [];
+    /// <summary>By default the config's fingerprinted <see cref="ILocalPaths"/>.</summary>
+    protected virtual IEnumerable<string> InputFiles(TConfig config) =>
+        config is ILocalPaths local ? local.LocalPaths().Where(p => p.Fingerprinted).Select(p => p.Path) : [];
 
     Task IProvisioner.RunAsync(ProvisionerConfig config, BuildState state, CancellationToken cancellationToken) =>
         RunAsync((TConfig)config, state, cancellationToken);

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Runs shell scripts on the machine: `inline` commands, one `script` or several `scripts`. Each is uploaded to `remote_folder`, run with `execute_command`, and removed afterwards.")]
-public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig
+public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     public const string DefaultExecuteCommand = "chmod +x {path}; {vars} {path}";
 
@@ -38,6 +38,9 @@ public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig
 
     [Description("The first line of the script made from `inline`.")]
     public string InlineShebang { get; init; } = "/bin/sh -e";
+
+    public IEnumerable<LocalPath> LocalPaths() =>
+        Script is null ? LocalPath.Each("scripts", Scripts) : [new LocalPath("script", Script), .. LocalPath.Each("scripts", Scripts)];
 
     public IEnumerable<ConfigProblem> Validate()
     {

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Runs a command on the build host (not on the machine), with the build's values in its environment: KILN_BUILD_NAME, KILN_IMAGE, KILN_SOURCE, KILN_SOURCE_TYPE, KILN_RUN_ID, KILN_OUTPUT and, when the machine is reachable over SSH, KILN_SSH_HOST, KILN_SSH_PORT, KILN_SSH_USER and KILN_SSH_PRIVATE_KEY_FILE.")]
-public sealed class ShellLocalConfig : ProvisionerConfig, IValidatableConfig
+public sealed class ShellLocalConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     [Description("A command line for `shell`.")]
     public string? Command { get; init; }
@@ -27,6 +27,19 @@ public sealed class ShellLocalConfig : ProvisionerConfig, IValidatableConfig
 
     [Description("Exit codes that count as success.")]
     public IReadOnlyList<int> ValidExitCodes { get; init; } = [0];
+
+    public IEnumerable<LocalPath> LocalPaths()
+    {
+        if (Script is not null)
+        {
+            yield return new LocalPath("script", Script);
+        }
+
+        if (WorkingDirectory is not null)
+        {
+            yield return new LocalPath("working_directory", WorkingDirectory, LocalPathKind.Directory, Fingerprinted: false);
+        }
+    }
 
     public IEnumerable<ConfigProblem> Validate()
     {

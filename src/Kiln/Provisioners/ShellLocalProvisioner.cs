@@ -11,8 +11,6 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
 {
     public override string Type => "shell-local";
 
-    protected override IEnumerable<string> InputFiles(ShellLocalConfig config) => config.Script is null ? [] : [config.Script];
-
     protected override async Task RunAsync(ShellLocalConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;

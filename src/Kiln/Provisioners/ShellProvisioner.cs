@@ -18,9 +18,6 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
 
     public override string Type => "shell";
 
-    protected override IEnumerable<string> InputFiles(ShellConfig config) =>
-        config.Script is null ? config.Scripts : [config.Script, .. config.Scripts];
-
     protected override async Task RunAsync(ShellConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var communicator = ProvisionerCommunicator.Require(state, Type);

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Runs a command on the machine running Kiln once per input artifact, with the artifact in KILN_* environment variables.")]
-public sealed class ShellLocalConfig : PublisherConfig, IValidatableConfig
+public sealed class ShellLocalConfig : PublisherConfig, IValidatableConfig, ILocalPaths
 {
     [Description("One command line, run with `<shell> -c`.")]
     public string? Command { get; init; }
@@ -29,6 +29,19 @@ public sealed class ShellLocalConfig : PublisherConfig, IValidatableConfig
 
     [Description("Stop the command (and everything it started) after this long.")]
     public TimeSpan? Timeout { get; init; }
+
+    public IEnumerable<LocalPath> LocalPaths()
+    {
+        if (Script is not null)
+        {
+            yield return new LocalPath("script", Script);
+        }
+
+        if (WorkingDirectory is not null)
+        {
+            yield return new LocalPath("working_directory", WorkingDirectory, LocalPathKind.Directory, Fingerprinted: false);
+        }
+    }
 
     public IEnumerable<ConfigProblem> Validate()
     {

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Packs a Vagrant box (.box, gzip-compressed tar): libvirt from a qcow2 disk, virtualbox from an OVA.")]
-public sealed class VagrantConfig : PublisherConfig, IValidatableConfig
+public sealed class VagrantConfig : PublisherConfig, IValidatableConfig, ILocalPaths
 {
     [Description("libvirt or virtualbox. Default: from the input: a qcow2 disk gives libvirt, an OVA gives virtualbox.")]
     public VagrantProvider? Provider { get; init; }
@@ -20,6 +20,11 @@ public sealed class VagrantConfig : PublisherConfig, IValidatableConfig
 
     [Description("Extra files to put at the root of the box.")]
     public IReadOnlyList<string> Include { get; init; } = [];
+
+    public IEnumerable<LocalPath> LocalPaths() =>
+        VagrantfileTemplate is null
+            ? LocalPath.Each("include", Include)
+            : [new LocalPath("vagrantfile_template", VagrantfileTemplate), .. LocalPath.Each("include", Include)];
 
     public IEnumerable<ConfigProblem> Validate()
     {

@@ -19,7 +19,7 @@ internal static class Layers
         ["Kiln.Builders"],
         ["Kiln.Builders.Amazon", "Kiln.Builders.Docker", "Kiln.Builders.Qemu"],
         ["Kiln.Plugins"],
-        ["Kiln.Sessions"],
+        ["Kiln.Sessions", "Kiln.Packer"],
         ["Kiln.Images"],
     ];
 }

@@ -121,7 +121,7 @@ public sealed class ConfigBinderTests : IDisposable
               - shell: { inline: [local only], only: [local] }
               - file: { source: a, destination: /b, except: [local] }
             verify:
-              - shell: { inline: [check], max_retries: 3, timeout: 30s, pause_before: 2s }
+              - shell: { inline: [check], max_retries: 3, timeout: 30s, pause_before: 2s, only: [local] }
             publish:
               - manifest: {}
               - [compress: { level: 9 }, checksum: { types: [sha512] }]

@@ -99,6 +99,11 @@ public sealed class TestQemuBuilder : Builder<TestQemuConfig, TestState>
         {
             yield return new TestStep($"convert to {ConfigModel.SnakeCase(format.ToString())}", Stage.Capture);
         }
+
+        if (source.Verify.Count > 0)
+        {
+            yield return new TestStep("verify", Stage.Verify);
+        }
     }
 
     protected override TestState CreateState(TestQemuConfig config, BuildContext context) => new(context);

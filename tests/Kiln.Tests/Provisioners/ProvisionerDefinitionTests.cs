@@ -45,6 +45,12 @@ public sealed class ProvisionerDefinitionTests : IDisposable
     [Fact]
     public void Every_provisioner_binds_from_its_snake_case_keys()
     {
+        foreach (var name in (string[])["a.sh", "b.sh", "site.yml"])
+        {
+            File.WriteAllText(Path.Combine(_directory, name), "");
+        }
+
+        Directory.CreateDirectory(Path.Combine(_directory, "hooks"));
         var set = Load("""
               - shell:
                   scripts: [a.sh, b.sh]

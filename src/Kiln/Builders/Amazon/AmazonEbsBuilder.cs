@@ -54,6 +54,12 @@ public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles)
 
     protected override AmazonEbsState CreateState(AmazonEbsSourceConfig config, BuildContext context) => new(config, context);
 
+    /// <summary>Per-region outputs are known only when the region is written down (not taken from the environment).</summary>
+    protected override IEnumerable<string>? DescribeOutputs(AmazonEbsSourceConfig config) =>
+        config.Region is null
+            ? null
+            : ["ami", "region", .. config.AmiRegions.Prepend(config.Region).Distinct().SelectMany(r => (string[])[$"ami.{r}", $"snapshots.{r}"])];
+
     protected override IEnumerable<string> DescribeTemporaryResources(AmazonEbsSourceConfig config)
     {
         yield return $"EC2 instance ({config.InstanceType})";

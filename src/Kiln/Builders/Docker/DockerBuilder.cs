@@ -32,6 +32,8 @@ public sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState
 
     protected override DockerBuildState CreateState(DockerSourceConfig config, BuildContext context) => new(config, context);
 
+    protected override IEnumerable<string> DescribeOutputs(DockerSourceConfig config) => ["image_id", "image"];
+
     protected override IEnumerable<string> DescribeTemporaryResources(DockerSourceConfig config)
     {
         var host = DockerEngine.ResolveHost(config.DockerHost);

@@ -65,6 +65,8 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
         }
     }
 
+    protected override IEnumerable<string> DescribeOutputs(QemuSourceConfig config) => config.Formats.Select(f => f.ToString().ToLowerInvariant());
+
     protected override IEnumerable<string> DescribeTemporaryResources(QemuSourceConfig config)
     {
         yield return "a qcow2 overlay disk in the work directory";

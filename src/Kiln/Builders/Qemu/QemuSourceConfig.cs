@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Qemu;
 
 [Description("Builds a disk image with QEMU: boots a copy-on-write overlay of a base image, provisions it over SSH, shuts it down and captures it in every listed format.")]
-public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig
+public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths
 {
     [Description("The disk the build starts from: an existing image, or a Debian system Kiln bootstraps itself.")]
     public required QemuBaseConfig Base { get; init; }
@@ -62,6 +62,9 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig
 
     [Description("QEMU machine type.")]
     public string Machine { get; init; } = "q35";
+
+    public IEnumerable<LocalPath> LocalPaths() =>
+        Base.Image is { } image && !ImageSource.IsUrl(image) ? [new LocalPath("base.image", ImageSource.LocalFile(image))] : [];
 
     public IEnumerable<ConfigProblem> Validate()
     {
