@@ -1,4 +1,5 @@
 using System.Text;
+using Kiln.Definitions;
 
 namespace Kiln.Targets;
 
@@ -37,45 +38,8 @@ internal static class Names
         return builder.ToString();
     }
 
-    /// <summary>The closest candidate within a few edits (or by prefix), for "did you mean".</summary>
-    public static string? Closest(string name, IEnumerable<string> candidates)
-    {
-        var wanted = Normalize(name);
-        if (wanted.Length == 0)
-            return null;
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
-        {
-            var normalized = Normalize(candidate);
-            var distance = normalized.StartsWith(wanted, StringComparison.Ordinal) || wanted.StartsWith(normalized, StringComparison.Ordinal)
-                ? Math.Min(1, Distance(wanted, normalized))
-                : Distance(wanted, normalized);
-            if (distance < bestDistance)
-            {
-                best = candidate;
-                bestDistance = distance;
-            }
-        }
-        return bestDistance <= Math.Max(2, wanted.Length / 3) ? best : null;
-    }
+    private static readonly SuggestionRule Rule = new(Normalize, Prefixes: true, length => Math.Max(2, length / 3));
 
-    static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-            previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    /// <summary>The closest candidate within a few edits (or by prefix), for "did you mean".</summary>
+    public static string? Closest(string name, IEnumerable<string> candidates) => Suggestions.Closest(name, candidates, Rule);
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Kiln.Model;
 
 namespace Kiln.Targets;
 

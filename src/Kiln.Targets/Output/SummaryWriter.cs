@@ -1,4 +1,5 @@
 using System.Text;
+using Kiln.Model;
 using Spectre.Console;
 
 namespace Kiln.Targets;

@@ -33,7 +33,7 @@ public sealed record ImageDefinition
     /// <summary>Each inner list is a chain of publishers; a single item is a chain of one.</summary>
     public IReadOnlyList<IReadOnlyList<PluginEntry>> Publish { get; init; } = [];
 
-    public string Directory => Path.GetDirectoryName(FilePath) ?? ".";
+    public string Directory => DefinitionPaths.DirectoryOf(FilePath);
 }
 
 /// <summary>A name written somewhere, with its place (a depends_on entry, an only/except entry).</summary>

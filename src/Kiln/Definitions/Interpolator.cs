@@ -414,7 +414,7 @@ public sealed class Interpolator
 
     private TextValue ReadFile(CallExpression call, Value path)
     {
-        var full = Path.GetFullPath(Text(call, path), _definition.Directory);
+        var full = DefinitionPaths.Resolve(_definition.FilePath, Text(call, path));
         try
         {
             return new TextValue(File.ReadAllText(full));

@@ -15,6 +15,9 @@ public sealed record ResolvedImage
     /// <summary>The definition file, absolute.</summary>
     public required string FilePath { get; init; }
 
+    /// <summary>The definition file's directory: relative paths written in the definition are relative to it.</summary>
+    public string Directory => DefinitionPaths.DirectoryOf(FilePath);
+
     public SourceLocation? Location { get; init; }
 
     public IReadOnlyList<string> DependsOn { get; init; } = [];
@@ -26,6 +29,9 @@ public sealed record ResolvedImage
 
     /// <summary>Names of variables marked sensitive.</summary>
     public IReadOnlySet<string> SensitiveVariables { get; init; } = new HashSet<string>();
+
+    /// <summary>A path written in the definition, made absolute against <see cref="Directory"/> (absolute paths stay).</summary>
+    public string ResolvePath(string path) => DefinitionPaths.Resolve(FilePath, path);
 
     /// <summary>Only the name: the generated record text would print <see cref="Variables"/>, secrets included.</summary>
     public override string ToString() => Name;

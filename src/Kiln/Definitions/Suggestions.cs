@@ -1,21 +1,34 @@
 namespace Kiln.Definitions;
 
-/// <summary>"Did you mean" for names: the closest candidate within a small edit distance.</summary>
-public static class Suggestions
+/// <summary>
+/// "Did you mean" for names: the closest candidate within a small edit distance. The one implementation for definition
+/// names and keys (the default rule) and for target and parameter names: Kiln.Targets compiles this same file and
+/// passes its own <see cref="SuggestionRule"/> (it does not reference Kiln).
+/// </summary>
+internal static class Suggestions
 {
-    public static string? Closest(string input, IEnumerable<string> candidates)
+    /// <summary>Names as written, any case; about one edit in three letters, at most four.</summary>
+    public static SuggestionRule Definitions { get; } = new(name => name, Prefixes: false, length => Math.Max(1, Math.Min(length, 12) / 3));
+
+    public static string? Closest(string input, IEnumerable<string> candidates) => Closest(input, candidates, Definitions);
+
+    public static string? Closest(string input, IEnumerable<string> candidates, SuggestionRule rule)
     {
+        var wanted = rule.Normalize(input);
+        if (wanted.Length == 0)
+        {
+            return null;
+        }
+
+        var limit = rule.Limit(wanted.Length);
         string? best = null;
         var bestDistance = int.MaxValue;
-        var limit = Math.Max(1, Math.Min(input.Length, 12) / 3);
         foreach (var candidate in candidates)
         {
-            if (Math.Abs(candidate.Length - input.Length) > limit)
-            {
-                continue;
-            }
-
-            var distance = Distance(input, candidate);
+            var normalized = rule.Normalize(candidate);
+            var distance = rule.Prefixes && (normalized.StartsWith(wanted, StringComparison.Ordinal) || wanted.StartsWith(normalized, StringComparison.Ordinal))
+                ? Math.Min(1, Distance(wanted, normalized))
+                : Distance(wanted, normalized);
             if (distance <= limit && distance < bestDistance)
             {
                 best = candidate;
@@ -40,7 +53,7 @@ public static class Suggestions
             : $"Known {what}: {string.Join(", ", candidates.Order(StringComparer.Ordinal).Take(30))}.";
     }
 
-    /// <summary>Edit distance where swapping two neighbours counts as one edit ("bsae" is one from "base").</summary>
+    /// <summary>Edit distance, any case, where swapping two neighbours counts as one edit ("bsae" is one from "base").</summary>
     private static int Distance(string a, string b)
     {
         var beforePrevious = new int[b.Length + 1];
@@ -70,3 +83,6 @@ public static class Suggestions
         return previous[b.Length];
     }
 }
+
+/// <summary>How names compare: what is ignored (<see cref="Normalize"/>), whether a prefix counts as one edit, how many edits a name of a given length may have.</summary>
+internal sealed record SuggestionRule(Func<string, string> Normalize, bool Prefixes, Func<int, int> Limit);

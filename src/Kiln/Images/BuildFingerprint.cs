@@ -31,7 +31,7 @@ public static class BuildFingerprint
     public static string Compute(
         ResolvedImage image, ResolvedSource source, PluginCatalog catalog, IRedactor redactor, IEnumerable<string> dependencyFingerprints)
     {
-        var directory = Path.GetDirectoryName(image.FilePath) ?? ".";
+        var directory = image.Directory;
         var document = new JsonObject
         {
             ["kiln"] = KilnVersion,

@@ -137,7 +137,7 @@ public sealed class ImageBuildRun
     private static ResolvedImage WithRunManifest(ResolvedImage image, string manifest) => image with
     {
         Sources = [.. image.Sources.Select(source =>
-            source.Publish.SelectMany(chain => chain).Any(p => p.Config is ManifestConfig config && (config.Output is null || Path.GetFullPath(config.Output, Path.GetDirectoryName(image.FilePath)!) == manifest))
+            source.Publish.SelectMany(chain => chain).Any(p => p.Config is ManifestConfig config && (config.Output is null || image.ResolvePath(config.Output) == manifest))
                 ? source
                 : source with { Publish = [.. source.Publish, [new ResolvedPlugin<PublisherConfig>("manifest", new ManifestConfig(), null)]] })],
     };

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Kiln.Engine;
 using Kiln.Model;
@@ -52,8 +51,5 @@ public static class ImageSummary
         text.AppendLine();
     }
 
-    private static string Format(TimeSpan duration) =>
-        duration.TotalMinutes >= 1
-            ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalMinutes}m{duration.Seconds:00}s")
-            : string.Create(CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.0}s");
+    private static string Format(TimeSpan duration) => Durations.Format(duration);
 }

@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace Kiln.Model;
 
-/// <summary>Durations as people read them in build output: "850ms", "12.3s", "4m05s", "1h02m".</summary>
-public static class Durations
+/// <summary>
+/// Durations as people read them in build output: "850ms", "12.3s", "4m05s", "1h02m". The one format of every duration
+/// Kiln prints: Kiln.Targets compiles this same file (it does not reference Kiln).
+/// </summary>
+internal static class Durations
 {
     public static string Format(TimeSpan duration) => duration switch
     {

@@ -26,7 +26,7 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
     {
         var context = state.Context;
         var connection = ProvisionerCommunicator.RequireSsh(state, Type);
-        var playbook = ProvisionerPaths.Resolve(context, config.PlaybookFile);
+        var playbook = context.Image.ResolvePath(config.PlaybookFile);
         if (!File.Exists(playbook))
             throw new KilnException($"ansible: playbook '{config.PlaybookFile}' not found (looked for {playbook}).", "Paths are relative to the definition file.");
 
@@ -37,7 +37,7 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
         await File.WriteAllTextAsync(inventory, Inventory(config, connection), cancellationToken);
         Directory.CreateDirectory(Path.Combine(directory.Path, "tmp"));
 
-        var startInfo = new ProcessStartInfo(config.Command) { WorkingDirectory = ProvisionerPaths.DefinitionDirectory(context) };
+        var startInfo = new ProcessStartInfo(config.Command) { WorkingDirectory = context.Image.Directory };
         foreach (var argument in (string[])["-i", inventory, .. config.ExtraArguments, playbook])
             startInfo.ArgumentList.Add(argument);
         foreach (var (name, value) in Environment(config, state, directory.Path))

@@ -31,7 +31,7 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
             return;
         }
 
-        var source = ProvisionerPaths.Resolve(state.Context, config.Source!);
+        var source = state.Context.Image.ResolvePath(config.Source!);
         if (Directory.Exists(source))
         {
             var target = ProvisionerPaths.MeansContents(config.Source!)
@@ -59,7 +59,7 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
         var communicator = ProvisionerCommunicator.Require(state, Type);
         var log = state.Context.Log;
         var source = config.Source!;
-        var destination = ProvisionerPaths.Resolve(state.Context, config.Destination);
+        var destination = state.Context.Image.ResolvePath(config.Destination);
         switch (await RemoteKindAsync(communicator, source, cancellationToken))
         {
             case 'd':

@@ -18,8 +18,8 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
         // The command line may hold an interpolated secret; the log redacts, and so must the error message.
         var description = context.Redactor.Redact(command);
         startInfo.WorkingDirectory = config.WorkingDirectory is null
-            ? ProvisionerPaths.DefinitionDirectory(context)
-            : ProvisionerPaths.Resolve(context, config.WorkingDirectory);
+            ? context.Image.Directory
+            : context.Image.ResolvePath(config.WorkingDirectory);
         foreach (var (name, value) in Environment(config, state))
             startInfo.Environment[name] = value;
 
@@ -40,7 +40,7 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
     {
         if (config.Script is { } script)
         {
-            var path = ProvisionerPaths.Resolve(context, script);
+            var path = context.Image.ResolvePath(script);
             if (!File.Exists(path))
                 throw new KilnException($"shell-local: script '{script}' not found (looked for {path}).", "Paths are relative to the definition file.");
             var executable = (UnixModes.Get(path, UnixFileMode.None) & UnixFileMode.UserExecute) != 0;

@@ -110,7 +110,7 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
         var scripts = new List<(string, byte[])>();
         foreach (var script in config.Script is null ? config.Scripts : [config.Script])
         {
-            var path = ProvisionerPaths.Resolve(context, script);
+            var path = context.Image.ResolvePath(script);
             if (!File.Exists(path))
                 throw new KilnException($"shell: script '{script}' not found (looked for {path}).", "Paths are relative to the definition file.");
             scripts.Add((Path.GetFileName(path), await File.ReadAllBytesAsync(path, cancellationToken)));

@@ -77,7 +77,7 @@ public sealed class ChecksumPublisher : Publisher<ChecksumConfig>
     {
         var name = type.ToString().ToLowerInvariant();
         return config.Output is { } output
-            ? ConfigPaths.Resolve(context, output.Replace("{type}", name, StringComparison.Ordinal))
+            ? context.Image.ResolvePath(output.Replace("{type}", name, StringComparison.Ordinal))
             : Path.Combine(Path.GetDirectoryName(firstFile)!, $"{context.BuildName}.{name.ToUpperInvariant()}SUMS");
     }
 }

@@ -28,7 +28,7 @@ public sealed class CompressPublisher : Publisher<CompressConfig>
             foreach (var file in input.Files)
             {
                 var source = Path.GetFullPath(file.Path);
-                var directory = config.Output is { } output ? ConfigPaths.Resolve(context, output) : Path.GetDirectoryName(source)!;
+                var directory = config.Output is { } output ? context.Image.ResolvePath(output) : Path.GetDirectoryName(source)!;
                 var target = Path.Combine(directory, Path.GetFileName(source) + extension);
                 await CompressFileAsync(config, context, source, target, cancellationToken);
                 var size = new FileInfo(target).Length;

@@ -35,8 +35,7 @@ internal static class DockerPublishing
             return Path.Combine(state.Context.OutputDirectory, defaultName);
         }
 
-        var definitionDirectory = Path.GetDirectoryName(state.Context.Image.FilePath) ?? Directory.GetCurrentDirectory();
-        return Path.GetFullPath(configured, definitionDirectory);
+        return state.Context.Image.ResolvePath(configured);
     }
 
     public sealed class Lease(IDockerClient client, bool owned) : IDisposable

@@ -23,7 +23,7 @@ public sealed class ManifestPublisher : Publisher<ManifestConfig>
         ManifestConfig config, BuildState state, IReadOnlyList<Artifact> inputs, CancellationToken cancellationToken)
     {
         var context = state.Context;
-        var path = config.Output is { } output ? ConfigPaths.Resolve(context, output) : DefaultPath(context);
+        var path = config.Output is { } output ? context.Image.ResolvePath(output) : DefaultPath(context);
         var manifestDirectory = Path.GetDirectoryName(path)!;
         var buildTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var entries = new List<JsonObject>();

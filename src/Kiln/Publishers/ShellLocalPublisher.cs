@@ -65,18 +65,18 @@ public sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
 
     private static async Task RunAsync(ShellLocalConfig config, BuildContext context, Artifact artifact, CancellationToken cancellationToken)
     {
-        var definitionDirectory = Path.GetDirectoryName(context.Image.FilePath)!;
+        var definitionDirectory = context.Image.Directory;
         var start = new ProcessStartInfo(config.Shell)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = config.WorkingDirectory is { } directory ? ConfigPaths.Resolve(context, directory) : definitionDirectory,
+            WorkingDirectory = config.WorkingDirectory is { } directory ? context.Image.ResolvePath(directory) : definitionDirectory,
         };
         if (config.Script is { } script)
         {
-            start.ArgumentList.Add(ConfigPaths.Resolve(context, script));
+            start.ArgumentList.Add(context.Image.ResolvePath(script));
         }
         else if (config.Command is { } command)
         {

@@ -25,10 +25,10 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
         var (provider, disk) = FindInput(config, inputs);
         var providerName = provider.ToString().ToLowerInvariant();
         var box = config.Output is { } output
-            ? ConfigPaths.Resolve(context, output)
+            ? context.Image.ResolvePath(output)
             : Path.Combine(context.OutputDirectory, $"{context.BuildName}.{providerName}.box");
         var vagrantfile = config.VagrantfileTemplate is { } template
-            ? await File.ReadAllTextAsync(ConfigPaths.Resolve(context, template), cancellationToken)
+            ? await File.ReadAllTextAsync(context.Image.ResolvePath(template), cancellationToken)
             : null;
 
         using var progress = context.Progress.Start($"vagrant box {Path.GetFileName(box)}", new FileInfo(disk).Length);
@@ -47,7 +47,7 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
 
             foreach (var include in config.Include)
             {
-                var path = ConfigPaths.Resolve(context, include);
+                var path = context.Image.ResolvePath(include);
                 await using var file = StreamCopy.OpenRead(path);
                 await AddAsync(tar, Path.GetFileName(path), file, ct);
             }

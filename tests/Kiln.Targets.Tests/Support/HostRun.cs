@@ -17,7 +17,7 @@ internal sealed partial class HostRun
     public TargetStatus Status(string target) => Result[target].Status;
 
     /// <summary>Durations replaced, trailing spaces trimmed: what snapshots compare.</summary>
-    public string Normalized => string.Join('\n', DurationPattern().Replace(Output, "0:00").ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd()));
+    public string Normalized => string.Join('\n', DurationPattern().Replace(Output, "0ms").ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd()));
 
     public static Task<HostRun> RunAsync<TBuild>(TBuild build, params string[] args) where TBuild : KilnBuild =>
         RunAsync(build, args, HostKind.Plain);
@@ -46,6 +46,6 @@ internal sealed partial class HostRun
         return new HostRun { ExitCode = exitCode, Output = console.Output, Host = host };
     }
 
-    [GeneratedRegex(@"\b\d+:\d{2}(:\d{2})?\b")]
+    [GeneratedRegex(@"\b(\d+ms|\d+\.\ds|\d+m\d{2}s|\d+h\d{2}m)(?![\w.])")]
     private static partial Regex DurationPattern();
 }

@@ -1,5 +1,6 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using Kiln.Model;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -95,7 +96,7 @@ public static class Ec2Cleanup
         catch (TimeoutRejectedException ex)
         {
             throw new Ec2CallException(
-                $"Security group {groupId} in {region} was still in use after {Ec2Waiter.FormatSpan(timeout)}; it is kept in the ledger.",
+                $"Security group {groupId} in {region} was still in use after {Durations.Format(timeout)}; it is kept in the ledger.",
                 "DependencyViolation",
                 "An instance or network interface still uses it; the next sweep (SweepImages) removes it, or delete it in the EC2 console.",
                 ex);

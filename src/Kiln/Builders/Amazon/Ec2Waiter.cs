@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kiln.Diagnostics;
 using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Amazon;
 
@@ -42,14 +43,11 @@ public sealed class Ec2Waiter(IBuildLog log, IProgressSink progress, TimeSpan in
             if (watch.Elapsed >= timeout)
             {
                 throw new KilnException(
-                    $"Gave up after {FormatSpan(timeout)} waiting for {what}; it was still '{last}'.",
+                    $"Gave up after {Durations.Format(timeout)} waiting for {what}; it was still '{last}'.",
                     $"Raise waits.{timeoutSetting} if EC2 is just slow here, or check the resource in the EC2 console.");
             }
 
             await Task.Delay(interval, cancellationToken);
         }
     }
-
-    internal static string FormatSpan(TimeSpan span) =>
-        span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";
 }

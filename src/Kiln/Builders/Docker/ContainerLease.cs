@@ -108,8 +108,7 @@ public sealed class ContainerLease
 
     private static string HostPath(DockerBuildState state, string path)
     {
-        var definitionDirectory = Path.GetDirectoryName(state.Context.Image.FilePath) ?? Directory.GetCurrentDirectory();
-        var full = Path.GetFullPath(path, definitionDirectory);
+        var full = state.Context.Image.ResolvePath(path);
         return Directory.Exists(full) || File.Exists(full)
             ? full
             : throw new KilnException($"Volume source '{path}' does not exist (resolved to {full}).", "Volume host paths are relative to the definition file.");

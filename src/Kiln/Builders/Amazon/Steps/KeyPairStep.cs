@@ -27,7 +27,7 @@ public sealed class KeyPairStep : IStep<AmazonEbsState>
         var context = state.Context;
         if (config.SshKeypairName is { } named)
         {
-            var keyFile = Path.GetFullPath(config.SshPrivateKeyFile!, Path.GetDirectoryName(context.Image.FilePath)!);
+            var keyFile = context.Image.ResolvePath(config.SshPrivateKeyFile!);
             if (!File.Exists(keyFile))
             {
                 throw new KilnException($"ssh_private_key_file {keyFile} does not exist.", "Give the private key of the key pair named in ssh_keypair_name.");

@@ -189,7 +189,7 @@ public sealed class RunInstanceStep : IStep<AmazonEbsState>
         var text = config.UserData;
         if (config.UserDataFile is { } file)
         {
-            var path = Path.GetFullPath(file, Path.GetDirectoryName(context.Image.FilePath)!);
+            var path = context.Image.ResolvePath(file);
             if (!File.Exists(path))
             {
                 throw new KilnException($"user_data_file {path} does not exist.", "Paths are relative to the definition file.");

@@ -49,8 +49,7 @@ public sealed class PrepareBaseImageStep : IStep<DockerBuildState>
 
     private async Task<string> ImportAsync(DockerBuildState state, string tarball, CancellationToken cancellationToken)
     {
-        var definitionDirectory = Path.GetDirectoryName(state.Context.Image.FilePath) ?? Directory.GetCurrentDirectory();
-        var path = Path.GetFullPath(tarball, definitionDirectory);
+        var path = state.Context.Image.ResolvePath(tarball);
         if (!File.Exists(path))
         {
             throw new KilnException(

@@ -28,7 +28,7 @@ internal sealed class ResolveBaseStep(ImageCache cache) : IStep<QemuBuildState>
         }
         else
         {
-            path = ImageSource.LocalPath(baseConfig.Image!, Path.GetDirectoryName(context.Image.FilePath)!);
+            path = ImageSource.LocalPath(baseConfig.Image!, context.Image.Directory);
             if (!File.Exists(path))
             {
                 throw new KilnException($"the base image {path} does not exist", "build the definition that makes it first, or fix base.image");
