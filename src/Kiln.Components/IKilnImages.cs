@@ -106,7 +106,7 @@ public interface IKilnImages : IKilnBuild
                 Session.Info($"{build.Name} is up to date ({build.Fingerprint[..19]}…); --force rebuilds it");
             }
 
-            await run.WaitForStageAsync(Stage.Boot, cancellationToken);
+            await ImageRuns.WaitAsync(this, Stage.Boot, cancellationToken);
         });
 
     Target ProvisionImages => _ => _
