@@ -74,6 +74,7 @@ public interface IKilnImages : IKilnBuild
         .Description("Checks every image definition and reports all problems with file:line:col.")
         .Executes(() =>
         {
+            ImageInputs.CheckOptions(ImageSettings);
             var diagnostics = KilnImages.Validate(ImageSettings);
             foreach (var diagnostic in diagnostics)
             {
@@ -86,6 +87,10 @@ public interface IKilnImages : IKilnBuild
             }
 
             Session.Info($"image definitions are valid ({KilnImages.Load(ImageSettings).Images.Count} checked)");
+            if (Session.IsScheduled(nameof(BootImages)))
+            {
+                ImageInputs.CheckHost(ImageSettings);
+            }
         });
 
     Target InspectImages => _ => _
