@@ -16,8 +16,8 @@ internal sealed class ConsolePump : IDisposable
     /// <summary>Beyond this much queued text (a reader that stopped reading) lines are dropped and counted, not kept.</summary>
     const long MaxQueuedChars = 16 * 1024 * 1024;
 
-    readonly Stream output;
-    readonly Stream error;
+    readonly Stream outputStream;
+    readonly Stream errorStream;
     readonly SecretRedactor redactor;
     readonly BlockingCollection<(bool IsError, string Text)> queue = [];
     readonly Thread thread;
@@ -30,20 +30,23 @@ internal sealed class ConsolePump : IDisposable
 
     public ConsolePump(Stream output, Stream error, SecretRedactor redactor)
     {
-        this.output = output;
-        this.error = error;
+        outputStream = output;
+        errorStream = error;
         this.redactor = redactor;
-        Output = new QueuedTextWriter(this, isError: false);
-        Error = new QueuedTextWriter(this, isError: true);
+        this.output = new QueuedTextWriter(this, isError: false);
+        errorWriter = new QueuedTextWriter(this, isError: true);
         thread = new Thread(Pump) { IsBackground = true, Name = "kiln console writer" };
         thread.Start();
     }
 
     public static Encoding Encoding { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
-    public TextWriter Output { get; }
+    readonly QueuedTextWriter output;
+    readonly QueuedTextWriter errorWriter;
 
-    public TextWriter Error { get; }
+    public TextWriter Output => output;
+
+    public TextWriter Error => errorWriter;
 
     /// <summary>The process's own standard output and error.</summary>
     public static ConsolePump ForStandardStreams(SecretRedactor redactor) =>
@@ -74,8 +77,8 @@ internal sealed class ConsolePump : IDisposable
     /// </summary>
     public bool Drain(TimeSpan stall)
     {
-        Output.Flush();
-        Error.Flush();
+        output.FlushAll();
+        errorWriter.FlushAll();
         while (Interlocked.CompareExchange(ref queuedChars, 0, 0) > 0 || Volatile.Read(ref busy) != 0)
         {
             if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastWritten)) > stall)
@@ -108,7 +111,7 @@ internal sealed class ConsolePump : IDisposable
             return;
         try
         {
-            var stream = isError ? error : output;
+            var stream = isError ? errorStream : outputStream;
             stream.Write(Encoding.GetBytes(text));
             stream.Flush();
         }

@@ -5,11 +5,15 @@ namespace Kiln.Targets;
 /// <summary>
 /// A writer that never waits for the terminal: it collects text until a newline (or a flush) and hands the piece to
 /// the <see cref="ConsolePump"/>. Whole lines go together, so a secret written in pieces on one line is still masked.
+/// Each thread has its own unfinished line: a line written in pieces (Spectre writes a rule or a row segment by
+/// segment) is never joined with another thread's.
 /// </summary>
 internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWriter
 {
-    readonly StringBuilder pending = new();
+    readonly ThreadLocal<StringBuilder> lines = new(() => new StringBuilder(), trackAllValues: true);
     readonly Lock gate = new();
+
+    StringBuilder Pending => lines.Value!;
 
     public override Encoding Encoding => ConsolePump.Encoding;
 
@@ -17,7 +21,7 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
     {
         lock (gate)
         {
-            pending.Append(value);
+            Pending.Append(value);
             if (value == '\n')
                 Send();
         }
@@ -29,7 +33,7 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
             return;
         lock (gate)
         {
-            pending.Append(value);
+            Pending.Append(value);
             if (value.Contains('\n', StringComparison.Ordinal))
                 SendWholeLines();
         }
@@ -47,6 +51,19 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
             Send();
     }
 
+    /// <summary>Every thread's unfinished line, at the end of the run.</summary>
+    public void FlushAll()
+    {
+        lock (gate)
+        {
+            foreach (var line in lines.Values.Where(line => line.Length > 0))
+            {
+                pump.Enqueue(isError, line.ToString());
+                line.Clear();
+            }
+        }
+    }
+
     public override Task FlushAsync() => FlushAsync(CancellationToken.None);
 
     public override Task FlushAsync(CancellationToken cancellationToken)
@@ -57,24 +74,27 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
 
     void SendWholeLines()
     {
-        var text = pending.ToString();
+        var text = Pending.ToString();
         var end = text.LastIndexOf('\n') + 1;
         pump.Enqueue(isError, text[..end]);
-        pending.Clear().Append(text, end, text.Length - end);
+        Pending.Clear().Append(text, end, text.Length - end);
     }
 
     void Send()
     {
-        if (pending.Length == 0)
+        if (Pending.Length == 0)
             return;
-        pump.Enqueue(isError, pending.ToString());
-        pending.Clear();
+        pump.Enqueue(isError, Pending.ToString());
+        Pending.Clear();
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            Flush();
+        {
+            FlushAll();
+            lines.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

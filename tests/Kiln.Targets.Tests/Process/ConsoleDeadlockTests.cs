@@ -10,7 +10,7 @@ namespace Kiln.Targets.Tests.Process;
 /// output is a pipe nobody reads. Before the single console writer these hung: two writers each held one console lock
 /// and waited for the other's, and a signal handler waited behind a full pipe.
 /// </summary>
-public sealed class ConsoleDeadlockTests
+public sealed partial class ConsoleDeadlockTests
 {
     static readonly string SampleBuild = typeof(ConsoleDeadlockTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SampleBuild").Value!;
 
@@ -24,7 +24,12 @@ public sealed class ConsoleDeadlockTests
     {
         // The old code hung in most runs on a pipe; three in a row make a pass by luck unlikely.
         for (var run = 0; run < 3; run++)
-            AssertChatterComplete(await RunAsync("dotnet", [SampleBuild, "Chatter", "--token", Secret, "--no-logo"]));
+        {
+            var chatter = await RunAsync("dotnet", [SampleBuild, "Chatter", "--token", Secret, "--no-logo"]);
+            AssertChatterComplete(chatter);
+            // Lines never interleave, not even those Spectre writes segment by segment.
+            Assert.All(chatter.Output.Split('\n'), line => Assert.True(Tag().Count(line) <= 1, $"two writers share a line: {line}"));
+        }
     }
 
     [Fact]
@@ -119,6 +124,9 @@ public sealed class ConsoleDeadlockTests
             start.Environment.Remove(name);
         return start;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bt\d+-\d+\b")]
+    private static partial System.Text.RegularExpressions.Regex Tag();
 
     static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
 }
