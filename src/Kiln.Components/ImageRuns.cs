@@ -72,7 +72,7 @@ internal static class ImageRuns
         if (failed.Count > 0)
         {
             throw new KilnException(
-                $"{failed.Count} image build(s) did not succeed: {string.Join("; ", failed.Select(f => $"{f.Name} {f.Status.ToString().ToLowerInvariant()}{(f.Reason is null ? "" : ": " + f.Reason)}"))}",
+                $"{failed.Count} image build(s) did not succeed: {string.Join("; ", failed.Select(f => $"{f.Name} {f.Status.ToString().ToLowerInvariant()}"))}",
                 failed.Select(f => f.Hint).FirstOrDefault(h => h is not null) ?? "See the build log above; --on-error abort keeps a failed machine for inspection.");
         }
     }
