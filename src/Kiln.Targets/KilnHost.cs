@@ -37,6 +37,10 @@ public static class KilnHost
         AnsiConsole.Console = console;
 
         var host = new BuildHost(console, environment, redactor: redactor);
+        // On a terminal the live view redraws each build's step and time, so only plain and CI output go quiet.
+        using var watchdog = StallWatchdog.LimitFrom(environment) is { } limit
+            ? new StallWatchdog(limit, () => pump.SinceLastOutput, host.Interrupts.DescribeRunning, host.Interrupts.Report)
+            : null;
 
         void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e) =>
             // The third Ctrl-C lets the runtime end the process when cleanup hangs.

@@ -34,5 +34,8 @@ internal sealed class SampleBuild : KilnBuild
 
     Target Flood => _ => _.Requires(() => ReadyFile).Executes(cancellationToken => global::Chatter.FloodThenWaitAsync(ReadyFile!, cancellationToken));
 
+    /// <summary>Prints nothing for three seconds: the stall watchdog must say so.</summary>
+    Target Quiet => _ => _.Executes(cancellationToken => Task.Delay(TimeSpan.FromSeconds(3), cancellationToken));
+
     Target Fail => _ => _.Executes(() => throw new InvalidOperationException("broken on purpose"));
 }

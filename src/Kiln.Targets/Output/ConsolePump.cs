@@ -24,6 +24,7 @@ internal sealed class ConsolePump : IDisposable
     long queuedChars;
     long dropped;
     long lastWritten = Stopwatch.GetTimestamp();
+    long lastQueued = Stopwatch.GetTimestamp();
     volatile bool outputBroken;
     volatile bool errorBroken;
     int busy;
@@ -52,8 +53,12 @@ internal sealed class ConsolePump : IDisposable
     public static ConsolePump ForStandardStreams(SecretRedactor redactor) =>
         new(FileDescriptorStream.Open(1), FileDescriptorStream.Open(2), redactor);
 
+    /// <summary>How long nothing was written by anyone: what the stall watchdog watches.</summary>
+    public TimeSpan SinceLastOutput => Stopwatch.GetElapsedTime(Interlocked.Read(ref lastQueued));
+
     internal void Enqueue(bool isError, string text)
     {
+        Interlocked.Exchange(ref lastQueued, Stopwatch.GetTimestamp());
         if (Interlocked.Add(ref queuedChars, text.Length) > MaxQueuedChars)
         {
             Interlocked.Add(ref queuedChars, -text.Length);

@@ -8,7 +8,7 @@ namespace Kiln.Targets.Tests.Process;
 /// The host as a real process whose many threads write through every output path at once (the Chatter target of
 /// tests/Kiln.Targets.SampleBuild), on a pipe and on a real pseudo-terminal (script(1)), and a build whose standard
 /// output is a pipe nobody reads. Before the single console writer these hung: two writers each held one console lock
-/// and waited for the other's, and a signal handler waited behind a full pipe.
+/// and waited for the other's, and a signal handler waited behind a full pipe. And a target that goes quiet is named.
 /// </summary>
 public sealed partial class ConsoleDeadlockTests
 {
@@ -79,6 +79,15 @@ public sealed partial class ConsoleDeadlockTests
         }
     }
 
+    [Fact]
+    public async Task A_target_that_prints_nothing_for_the_stall_limit_is_named_with_its_running_time()
+    {
+        var (exitCode, output) = await RunAsync("dotnet", [SampleBuild, "Quiet", "--no-logo"], new() { ["KILN_STALL_WARNING"] = "1" });
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(@"Nothing printed for 0:0\d; still running Quiet \(for 0:0\d\)\.", output);
+    }
+
     static void AssertChatterComplete((int ExitCode, string Output) run)
     {
         Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}; output ends:\n{Tail(run.Output)}");
@@ -89,9 +98,12 @@ public sealed partial class ConsoleDeadlockTests
         Assert.DoesNotContain(Secret, run.Output, StringComparison.Ordinal);
     }
 
-    static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments)
+    static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
     {
-        using var process = System.Diagnostics.Process.Start(Start(fileName, arguments))!;
+        var start = Start(fileName, arguments);
+        foreach (var (name, value) in environment ?? [])
+            start.Environment[name] = value;
+        using var process = System.Diagnostics.Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         if (!await ExitsWithinAsync(process, Limit))
@@ -120,7 +132,7 @@ public sealed partial class ConsoleDeadlockTests
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
-        foreach (var name in new[] { "GITHUB_ACTIONS", "TF_BUILD", "GITHUB_STEP_SUMMARY", "KILN_VERBOSITY", "CI" })
+        foreach (var name in new[] { "GITHUB_ACTIONS", "TF_BUILD", "GITHUB_STEP_SUMMARY", "KILN_VERBOSITY", "CI", "KILN_STALL_WARNING" })
             start.Environment.Remove(name);
         return start;
     }
