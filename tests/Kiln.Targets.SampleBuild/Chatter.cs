@@ -1,4 +1,4 @@
-using Kiln.Pipeline;
+using Kiln.Consoles;
 using Kiln.Secrets;
 using Spectre.Console;
 

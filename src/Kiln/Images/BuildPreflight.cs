@@ -1,7 +1,8 @@
 using Kiln.Builders.Qemu;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Model;
+using Kiln.Sessions;
 
 namespace Kiln.Images;
 
