@@ -78,6 +78,7 @@ public interface IKilnImages : IKilnBuild
         .After<IKilnImages>(x => x.Compile) // files Compile writes (a folder a definition copies in) exist when they are checked
         .Executes(() =>
         {
+            ImageInputs.CheckOptions(ImageSettings);
             var diagnostics = KilnImages.Validate(ImageSettings);
             foreach (var diagnostic in diagnostics)
             {
@@ -90,6 +91,10 @@ public interface IKilnImages : IKilnBuild
             }
 
             Session.Info($"image definitions are valid ({KilnImages.Load(ImageSettings).Images.Count} checked)");
+            if (Session.IsScheduled(nameof(BootImages)))
+            {
+                ImageInputs.CheckHost(ImageSettings);
+            }
         });
 
     Target InspectImages => _ => _
@@ -110,7 +115,7 @@ public interface IKilnImages : IKilnBuild
                 Session.Info($"{build.Name} is up to date ({build.Fingerprint[..19]}…); --force rebuilds it");
             }
 
-            await run.WaitForStageAsync(Stage.Boot, cancellationToken);
+            await ImageRuns.WaitAsync(this, Stage.Boot, cancellationToken);
         });
 
     Target ProvisionImages => _ => _

@@ -9,29 +9,38 @@ namespace Kiln.Targets;
 /// </summary>
 public static class KilnHost
 {
+    /// <summary>How long the last lines may wait for a reader at exit before the process ends without them.</summary>
+    static readonly TimeSpan OutputStallAtExit = TimeSpan.FromSeconds(5);
+
     public static async Task<int> RunAsync<TBuild>(string[] args, Func<TBuild, Target>? defaultTarget = null)
         where TBuild : KilnBuild, new()
     {
         var environment = HostEnvironment.FromProcess();
         var standardOutput = Console.Out;
         var standardError = Console.Error;
+        var redactor = new SecretRedactor();
+        // Every writer of the process, Spectre included, queues to one pump that alone writes and redacts.
+        using var pump = ConsolePump.ForStandardStreams(redactor);
+        Console.SetOut(pump.Output);
+        Console.SetError(pump.Error);
         var ci = environment.Kind is HostKind.GitHubActions or HostKind.AzurePipelines;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = environment.IsTerminal || ci ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = environment.IsTerminal || ci ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = environment.IsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
-            Out = new AnsiConsoleOutput(standardOutput),
+            // Console.Out itself, so Spectre still sees standard output and measures the terminal.
+            Out = new AnsiConsoleOutput(Console.Out),
         });
         if (!environment.IsTerminal)
             console.Profile.Width = 120;
+        AnsiConsole.Console = console;
 
-        var host = new BuildHost(console, environment);
-        // What targets print through Console passes the same redactor as the host's own lines.
-        using var redactedOut = new RedactingTextWriter(standardOutput, host.Redactor);
-        using var redactedError = new RedactingTextWriter(standardError, host.Redactor);
-        Console.SetOut(redactedOut);
-        Console.SetError(redactedError);
+        var host = new BuildHost(console, environment, redactor: redactor);
+        // On a terminal the live view redraws each build's step and time, so only plain and CI output go quiet.
+        using var watchdog = StallWatchdog.LimitFrom(environment) is { } limit
+            ? new StallWatchdog(limit, () => pump.SinceLastOutput, host.Interrupts.DescribeRunning, host.Interrupts.Report)
+            : null;
 
         void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e) =>
             // The third Ctrl-C lets the runtime end the process when cleanup hangs.
@@ -49,8 +58,7 @@ public static class KilnHost
         finally
         {
             Console.CancelKeyPress -= OnCancelKeyPress;
-            await redactedOut.FlushAsync();
-            await redactedError.FlushAsync();
+            pump.Drain(OutputStallAtExit);
             Console.SetOut(standardOutput);
             Console.SetError(standardError);
             host.Interrupts.Dispose();

@@ -27,5 +27,15 @@ internal sealed class SampleBuild : KilnBuild
 
     Target AfterWait => _ => _.DependsOn(Wait).Executes(() => Console.WriteLine("must not run"));
 
+    [Parameter("A file Flood writes once standard output is full.")]
+    public string? ReadyFile { get; set; }
+
+    Target Chatter => _ => _.Executes(() => global::Chatter.Run(Session, threads: 8, lines: 1000, secret: Token ?? "chatter-5ecret"));
+
+    Target Flood => _ => _.Requires(() => ReadyFile).Executes(cancellationToken => global::Chatter.FloodThenWaitAsync(ReadyFile!, cancellationToken));
+
+    /// <summary>Prints nothing for three seconds: the stall watchdog must say so.</summary>
+    Target Quiet => _ => _.Executes(cancellationToken => Task.Delay(TimeSpan.FromSeconds(3), cancellationToken));
+
     Target Fail => _ => _.Executes(() => throw new InvalidOperationException("broken on purpose"));
 }

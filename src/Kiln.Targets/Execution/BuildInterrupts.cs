@@ -43,6 +43,22 @@ public sealed class BuildInterrupts : IDisposable
         return number;
     }
 
+    /// <summary>What runs now (the target, for how long, what is still cleaning up); null between targets.</summary>
+    internal string? DescribeRunning()
+    {
+        lock (gate)
+            return running?.Invoke();
+    }
+
+    /// <summary>A line through the host's output, once a build runs (a stall warning, say).</summary>
+    internal void Report(string message)
+    {
+        Action<string>? write;
+        lock (gate)
+            write = report;
+        write?.Invoke(message);
+    }
+
     internal void Attach(Action<string> reporter, Func<string?> describeRunning)
     {
         lock (gate)

@@ -78,7 +78,7 @@ public sealed class LiveBuildConsole : IBuildConsole, IInteraction, IAsyncDispos
                 new Text(result.Name),
                 new Markup($"[{Colour(result.Status)}]{PlainBuildConsole.StatusText(result.Status)}[/]"),
                 new Text(result.Status is BuildStatus.Built or BuildStatus.Failed or BuildStatus.Cancelled ? Durations.Format(result.Duration) : ""),
-                new Text(result.Reason is null ? "" : result.Hint is null ? result.Reason : $"{result.Reason}\nhint: {result.Hint}"));
+                new Text(result.Note ?? ""));
         }
 
         lock (_writeGate)

@@ -50,7 +50,7 @@ public sealed class PlainBuildConsole(TextWriter writer, PlainConsoleOptions? op
             var time = result.Status is BuildStatus.Built or BuildStatus.Failed or BuildStatus.Cancelled
                 ? _options.FormatDuration(result.Duration)
                 : "";
-            var reason = result.Reason is null ? "" : $"  {result.Reason}";
+            var reason = result.Note is null ? "" : $"  {result.Note}";
             Write(null, string.Create(CultureInfo.InvariantCulture, $"  {result.Name.PadRight(nameWidth)}  {status,-10}  {time,8}{reason}").TrimEnd());
         }
     }

@@ -36,6 +36,14 @@ public sealed record BuildResult
     /// <summary>Why it failed (already redacted), or why it was skipped.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>
+    /// The reason's first line, at most 100 characters: the note of a summary table. The build log has the whole
+    /// message (a failing command's output, the hint) once, where it happened.
+    /// </summary>
+    public string? Note => Reason is null ? null : Shorten(Reason.Split('\n')[0].TrimEnd('\r', ':'));
+
+    private static string Shorten(string line) => line.Length > 100 ? line[..97] + "..." : line;
+
     public string? Hint { get; init; }
 
     /// <summary>The failing exception, for the host's verbose mode; its message may hold secrets, print <see cref="Reason"/>.</summary>

@@ -10,7 +10,10 @@ namespace Kiln.Images;
 public sealed record ImageBuildSettings
 {
     /// <summary>A directory searched for <c>*.kiln.yaml</c>, or one definition file. With no definitions there, Kiln builds its embedded default.</summary>
-    public string Templates { get; init; } = "templates";
+    public string Templates { get; init; } = DefaultTemplates;
+
+    /// <summary>Only when this is not there (and no other folder was named) does Kiln build its embedded default.</summary>
+    public const string DefaultTemplates = "templates";
 
     /// <summary>Image names or globs (<c>web</c>, <c>web-*</c>); empty means every image.</summary>
     public IReadOnlyList<string> Images { get; init; } = [];

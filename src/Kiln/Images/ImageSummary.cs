@@ -37,7 +37,7 @@ public static class ImageSummary
     private static string Note(BuildResult result) => result.Status switch
     {
         BuildStatus.UpToDate => "inputs unchanged since the last build (--force rebuilds)",
-        _ => result.Reason ?? "",
+        _ => result.Note ?? "",
     };
 
     private static void Line(StringBuilder text, IReadOnlyList<string> cells, int[] widths)

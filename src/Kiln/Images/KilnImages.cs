@@ -64,6 +64,14 @@ public static class KilnImages
         ArgumentNullException.ThrowIfNull(settings);
         var inputs = new VariableInputs { Vars = settings.Vars, VarFiles = [.. settings.VarFiles.Select(settings.FullPath)], Environment = settings.Environment };
         var templates = settings.FullPath(settings.Templates);
+        if (!File.Exists(templates) && !Directory.Exists(templates) && settings.Templates != ImageBuildSettings.DefaultTemplates)
+        {
+            // A mistyped path must not quietly build the embedded default instead.
+            throw new KilnException(
+                $"the templates folder '{templates}' does not exist",
+                $"name a folder (or a .kiln.yaml file) that exists, or leave out --templates to use {ImageBuildSettings.DefaultTemplates}/");
+        }
+
         return HasDefinitions(templates)
             ? DefinitionLoader.Load(templates, inputs, settings.Catalog)
             : DefinitionLoader.LoadText([(Path.Combine(settings.WorkingDirectory, DefaultDefinitionFile), QemuDefaults.DefaultDefinitionYaml)], inputs, settings.Catalog);

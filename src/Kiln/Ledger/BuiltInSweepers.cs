@@ -41,9 +41,13 @@ public sealed class DirectorySweeper : IResourceSweeper
     public Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        if (Directory.Exists(resource.Id))
+        try
         {
             Directory.Delete(resource.Id, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Already gone (removed with its parent, or by an earlier, interrupted sweep): swept.
         }
 
         return Task.CompletedTask;
@@ -60,7 +64,15 @@ public sealed class FileSweeper : IResourceSweeper
     public Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        File.Delete(resource.Id);
+        try
+        {
+            File.Delete(resource.Id);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its folder is gone, and the file with it: swept.
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -53,15 +53,15 @@ public sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IR
             return;
         }
 
-        var remaining = new List<LedgerRecord>();
-        foreach (var entry in ledger.Entries)
+        // Newest first: what was created inside a folder, or by a process, goes before the folder or the process.
+        var remaining = ledger.Entries.ToList();
+        foreach (var entry in ledger.Entries.Reverse())
         {
             var what = $"{entry.Kind} '{entry.ResourceId}' (run {ledger.RunId})";
             if (!sweepers.TryGetValue(entry.Kind, out var sweeper))
             {
                 log.Warn($"cannot sweep {what}: no sweeper for kind '{entry.Kind}'");
                 report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), $"no sweeper for kind '{entry.Kind}'"));
-                remaining.Add(entry);
                 continue;
             }
 
@@ -70,10 +70,10 @@ public sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IR
                 await sweeper.SweepAsync(entry.ToResource(), cancellationToken);
                 log.Info($"swept {what}");
                 report.Cleaned.Add(new SweptResource(ledger.RunId, entry.ToResource()));
+                remaining.Remove(entry);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                remaining.AddRange(ledger.Entries.SkipWhile(e => e != entry));
                 Save(path, ledger, remaining);
                 throw;
             }
@@ -84,7 +84,6 @@ public sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IR
                 var reason = ex is KilnException { Hint: { } hint } ? $"{ex.Message} (hint: {hint})" : ex.Message;
                 log.Error($"could not sweep {what}: {reason}");
                 report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), reason));
-                remaining.Add(entry);
             }
         }
 

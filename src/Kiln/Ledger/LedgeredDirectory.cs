@@ -39,5 +39,25 @@ public sealed class LedgeredDirectory : IAsyncDisposable
         await _entry.ReleaseAsync(cancellationToken);
     }
 
+    /// <summary>Removes the directory only when nothing is left in it: what is there belongs to entries of its own.</summary>
+    public async Task<bool> DeleteIfEmptyAsync()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: false);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Already gone.
+        }
+        catch (IOException)
+        {
+            return false; // not empty: a sweep removes it after what is inside
+        }
+
+        await _entry.ReleaseAsync(CancellationToken.None);
+        return true;
+    }
+
     public async ValueTask DisposeAsync() => await DeleteAsync(CancellationToken.None);
 }

@@ -20,6 +20,11 @@ internal static class BuildEnvironment
         return environment;
     }
 
+    /// <summary>The build's own values that a definition's <c>env</c> did not replace: names and paths, shown in logs.</summary>
+    public static IReadOnlySet<string> NotSecret(IReadOnlyDictionary<string, string> env) =>
+        new HashSet<string>(["KILN_BUILD_NAME", "KILN_IMAGE", "KILN_SOURCE", "KILN_SOURCE_TYPE", "KILN_RUN_ID", "KILN_OUTPUT"], StringComparer.Ordinal)
+            .Except(env.Keys).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The build's values overlaid with the entry's own <c>env</c> (which wins).</summary>
     public static Dictionary<string, string> With(BuildState state, IReadOnlyDictionary<string, string> env)
     {

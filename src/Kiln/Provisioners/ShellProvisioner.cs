@@ -44,7 +44,7 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
     {
         var log = context.Log;
         var varsInline = ShellTemplate.HasVars(config.ExecuteCommand);
-        var display = ShellTemplate.Display(config.ExecuteCommand, remotePath, environment);
+        var display = ShellTemplate.Display(config.ExecuteCommand, remotePath, environment, BuildEnvironment.NotSecret(config.Env));
         var command = new RemoteCommand(ShellTemplate.Expand(config.ExecuteCommand, remotePath, environment))
         {
             Environment = varsInline ? new Dictionary<string, string>() : environment,

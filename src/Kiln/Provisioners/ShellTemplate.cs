@@ -20,11 +20,15 @@ internal static partial class ShellTemplate
         return VarsPlaceholder().Replace(withPath, _ => Assignments(environment));
     }
 
-    /// <summary>The template with the path filled in and the variables named but not shown, for logs.</summary>
-    public static string Display(string template, string path, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// The template with the path filled in, for logs: the variables in <paramref name="shown"/> (the build's own
+    /// values, never secret) with their values, every other one named but masked, since it may hold a secret.
+    /// </summary>
+    public static string Display(string template, string path, IReadOnlyDictionary<string, string> environment, IReadOnlySet<string>? shown = null)
     {
         var withPath = PathPlaceholder().Replace(template, _ => ShellQuote.Quote(path));
-        return VarsPlaceholder().Replace(withPath, _ => string.Join(' ', environment.Keys.Order(StringComparer.Ordinal).Select(k => k + "=***")));
+        return VarsPlaceholder().Replace(withPath, _ => string.Join(' ', environment.OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => e.Key + "=" + (shown?.Contains(e.Key) == true ? ShellQuote.Quote(e.Value) : "***"))));
     }
 
     private static string Assignments(IReadOnlyDictionary<string, string> environment) =>

@@ -34,7 +34,10 @@ public sealed record BuildSessionOptions
     public required string OutputDirectory { get; init; }
 
     /// <summary>Scratch space; each build gets a ledgered directory under it, removed when the build ends.</summary>
-    public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "kiln");
+    public string WorkDirectory { get; init; } = DefaultWorkDirectory;
+
+    /// <summary>The <c>kiln</c> folder in the temporary directory; each run's folder is made and removed in it.</summary>
+    public static string DefaultWorkDirectory => Path.Combine(Path.GetTempPath(), "kiln");
 
     /// <summary>The run-wide Packer-style manifest; null means manifest.json in <see cref="OutputDirectory"/>.</summary>
     public string? ManifestPath { get; init; }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
 using Kiln.Engine;
+using Kiln.Ledger;
 using Kiln.Model;
 
 namespace Kiln.Sessions;
@@ -73,6 +74,32 @@ public sealed class ImageBuildSession
     private async Task<IReadOnlyList<BuildResult>> RunAllAsync(CancellationToken cancellationToken)
     {
         await Task.Yield();
+        // The run folder holds every build's work folder; recorded first, so a sweep removes it last.
+        var runFolder = await LedgeredDirectory.CreateAsync(_options.Ledger, Path.Combine(_options.WorkDirectory, _options.RunId), cancellationToken);
+        IReadOnlyList<BuildResult> results;
+        try
+        {
+            results = await RunBuildsAsync(cancellationToken);
+        }
+        finally
+        {
+            // Emptied by the builds' cleanups; what a build kept (--on-error abort, a failed cleanup) keeps it too.
+            await runFolder.DeleteIfEmptyAsync();
+        }
+
+        if (_options.OnError != OnErrorMode.Abort && _options.Ledger.Open is { Count: > 0 } left)
+        {
+            // A step that forgot to release what it removed, or a cleanup that failed: say so rather than leak quietly.
+            _options.Console.SessionLine(_options.Redactor.Redact(
+                $"warning: {left.Count} temporary resource(s) are still recorded ({string.Join(", ", left.Select(r => $"{r.Kind} '{r.Id}'"))}); "
+                + $"run {_options.SweepCommand} after this run ends"));
+        }
+
+        return results;
+    }
+
+    private async Task<IReadOnlyList<BuildResult>> RunBuildsAsync(CancellationToken cancellationToken)
+    {
         var tasks = _builds.Select(b => RunGuardedAsync(b, cancellationToken)).ToList();
         foreach (var image in _images.Values)
         {
@@ -84,14 +111,6 @@ public sealed class ImageBuildSession
 
         var results = await Task.WhenAll(tasks);
         _options.Console.Summary(results);
-        if (_options.OnError != OnErrorMode.Abort && _options.Ledger.Open is { Count: > 0 } left)
-        {
-            // A step that forgot to release what it removed, or a cleanup that failed: say so rather than leak quietly.
-            _options.Console.SessionLine(_options.Redactor.Redact(
-                $"warning: {left.Count} temporary resource(s) are still recorded ({string.Join(", ", left.Select(r => $"{r.Kind} '{r.Id}'"))}); "
-                + $"run {_options.SweepCommand} after this run ends"));
-        }
-
         return results;
     }
 

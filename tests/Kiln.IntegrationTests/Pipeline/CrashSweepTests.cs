@@ -67,10 +67,11 @@ public sealed class CrashSweepTests : IDisposable
         var report = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, log).RunAsync(Token);
 
         Assert.True(report.Complete, log.Text);
-        Assert.Equal("swept 3 resource(s) left by dead runs", Assert.Single(report.Describe()));
-        Assert.Equal(["directory", "directory", "process"], report.Cleaned.Select(c => c.Resource.Kind).Order());
+        Assert.Equal("swept 4 resource(s) left by dead runs", Assert.Single(report.Describe()));
+        Assert.Equal(["directory", "directory", "directory", "process"], report.Cleaned.Select(c => c.Resource.Kind).Order());
         Assert.False(Directory.Exists(scratch));
         Assert.False(Directory.Exists(work));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(work)), "the run folder is left");
         Assert.All(tree, p => Assert.False(p.IsAlive, $"pid {p.Pid} survived the sweep"));
         Assert.Empty(Directory.GetFiles(LedgerDirectory, "*.json"));
         Assert.Empty(Directory.GetFiles(LedgerDirectory, "*.tmp"));
@@ -101,9 +102,8 @@ public sealed class CrashSweepTests : IDisposable
         Assert.Contains("victim.local  cancelled", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(scratch));
         Assert.All(tree, p => Assert.False(p.IsAlive, $"pid {p.Pid} survived the cancelled build"));
-        Assert.DoesNotContain(
-            Directory.GetFileSystemEntries(Path.Combine(_root.FullName, "work"), "*", SearchOption.AllDirectories),
-            e => e.EndsWith("victim.local", StringComparison.Ordinal));
+        // Nothing at all under the work folder: no build folder, and no run folder either.
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_root.FullName, "work")));
         Assert.Empty(Directory.GetFiles(LedgerDirectory, "*.json"));
     }
 

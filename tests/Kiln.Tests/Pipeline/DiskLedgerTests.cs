@@ -124,16 +124,50 @@ public sealed class DiskLedgerTests : IDisposable
         var report = await new LedgerSweep(LedgerDirectory, sweepers, log).RunAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal("left-file", Path.GetFileName(Assert.Single(report.Cleaned).Resource.Id));
-        Assert.Equal(["i-123", "f-1"], report.Kept.Select(k => k.Resource.Id));
-        Assert.Equal("no sweeper for kind 'cloud-thing'", report.Kept[0].Problem);
-        Assert.Equal("the API said no", report.Kept[1].Problem);
+        // Newest first: f-1 was recorded last.
+        Assert.Equal(["f-1", "i-123"], report.Kept.Select(k => k.Resource.Id));
+        Assert.Equal("the API said no", report.Kept[0].Problem);
+        Assert.Equal("no sweeper for kind 'cloud-thing'", report.Kept[1].Problem);
         var remaining = await File.ReadAllTextAsync(Path.Combine(LedgerDirectory, "dead2.json"), TestContext.Current.CancellationToken);
         Assert.Contains("i-123", remaining, StringComparison.Ordinal);
         Assert.DoesNotContain("left-file", remaining, StringComparison.Ordinal);
         Assert.Contains(log.Lines, l => l.Contains("could not sweep failing 'f-1'", StringComparison.Ordinal));
         Assert.Equal(
-            ["swept 1 resource(s) left by dead runs", "kept cloud-thing 'i-123' (run dead2): no sweeper for kind 'cloud-thing'", "kept failing 'f-1' (run dead2): the API said no"],
+            ["swept 1 resource(s) left by dead runs", "kept failing 'f-1' (run dead2): the API said no", "kept cloud-thing 'i-123' (run dead2): no sweeper for kind 'cloud-thing'"],
             report.Describe());
+    }
+
+    [Fact]
+    public async Task A_sweep_interrupted_after_removing_a_folder_converges_because_gone_counts_as_swept()
+    {
+        // The first sweep removed the folder (and the files in it) and was killed before it rewrote the ledger.
+        var gone = Path.Combine(_root.FullName, "run-folder");
+        WriteDeadLedger(
+            "dead4",
+            ("directory", gone, null),
+            ("file", Path.Combine(gone, "build-authorized-keys"), null),
+            ("directory", Path.Combine(gone, "ssh-key-1"), null),
+            ("file", Path.Combine(gone, "app-build.qcow2"), null));
+
+        var log = new TestLog();
+        var report = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, log).RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(report.Complete, log.Text);
+        Assert.Equal(4, report.Cleaned.Count);
+        Assert.Empty(Directory.GetFiles(LedgerDirectory, "*.json"));
+    }
+
+    [Fact]
+    public async Task A_sweep_removes_the_newest_entries_first_so_children_go_before_their_folder()
+    {
+        var order = new OrderSweeper();
+        WriteDeadLedger("dead5", ("order", "run-folder", null), ("order", "work-folder", null), ("order", "overlay-in-work-folder", null));
+        var sweepers = PluginCatalog.Default.With(sweepers: [order]).Sweepers;
+
+        var report = await new LedgerSweep(LedgerDirectory, sweepers, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(report.Complete);
+        Assert.Equal(["overlay-in-work-folder", "work-folder", "run-folder"], order.Swept);
     }
 
     [Fact]
@@ -217,6 +251,19 @@ public sealed class DiskLedgerTests : IDisposable
         File.WriteAllText(Path.Combine(LedgerDirectory, runId + ".json"), $$"""
             {"version":1,"run_id":"{{runId}}","owner":{"pid":{{identity.Pid}},"start_ticks":{{identity.StartTicks}},"boot_id":"{{identity.BootId}}","host":"{{Environment.MachineName}}"},"entries":[{{entryJson}}]}
             """);
+    }
+
+    private sealed class OrderSweeper : IResourceSweeper
+    {
+        public List<string> Swept { get; } = [];
+
+        public string Kind => "order";
+
+        public Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
+        {
+            Swept.Add(resource.Id);
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class FailingSweeper : IResourceSweeper

@@ -267,9 +267,14 @@ public sealed class ImageBuildSessionTests : IDisposable
         Assert.Empty(cleaned);
         Assert.Contains("[a.s] warning: reach the machine with: ssh -i /keys/id -p 2222 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null kiln@127.0.0.1", _harness.Text, StringComparison.Ordinal);
         Assert.Contains("[a.s] warning: clean up later with: ./build.sh SweepImages", _harness.Text, StringComparison.Ordinal);
-        var kept = Assert.Single(_harness.Ledger.Open);
-        Assert.Equal("directory", kept.Kind);
-        Assert.True(Directory.Exists(kept.Id));
+        // The build's work folder, and the run folder that holds it.
+        Assert.Equal(2, _harness.Ledger.Open.Count);
+        Assert.All(_harness.Ledger.Open, kept =>
+        {
+            Assert.Equal("directory", kept.Kind);
+            Assert.True(Directory.Exists(kept.Id));
+        });
+        Assert.Contains(Path.Combine(_harness.Root, "work", "run-1"), _harness.Ledger.Open.Select(kept => kept.Id));
     }
 
     [Fact]
@@ -385,6 +390,36 @@ public sealed class ImageBuildSessionTests : IDisposable
             "warning: 1 temporary resource(s) are still recorded (file '/tmp/forgotten'); run ./build.sh SweepImages after this run ends",
             _harness.Text, StringComparison.Ordinal);
         Assert.True(File.Exists(ledger.FilePath));
+    }
+
+    [Theory]
+    [InlineData("succeeds")]
+    [InlineData("fails")]
+    [InlineData("is cancelled")]
+    public async Task Every_run_removes_its_run_folder_and_empties_its_ledger_when_it(string ending)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var builder = new TestBuilder(_ =>
+        [
+            new LambdaStep("scratch", Stage.Boot, async (state, _) =>
+                await File.WriteAllTextAsync(Path.Combine(state.Context.WorkDirectory, "disk.img"), "disk", Token)),
+            new LambdaStep("end", Stage.Provision, async (_, token) =>
+            {
+                if (ending == "fails")
+                    throw new KilnException("broken on purpose");
+                if (ending == "is cancelled")
+                {
+                    await cancel.CancelAsync();
+                    token.ThrowIfCancellationRequested();
+                }
+            }),
+        ]);
+
+        var result = Assert.Single(await new ImageBuildSession([SessionHarness.Image("a", ["s"])], _harness.Options(builder)).RunAsync(cancel.Token));
+
+        Assert.Equal(ending switch { "succeeds" => BuildStatus.Built, "fails" => BuildStatus.Failed, _ => BuildStatus.Cancelled }, result.Status);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_harness.Root, "work")));
+        Assert.Empty(_harness.Ledger.Open);
     }
 
     private static TestBuilder FailingAfterConnect(ConcurrentQueue<string> cleaned) => new(_ =>

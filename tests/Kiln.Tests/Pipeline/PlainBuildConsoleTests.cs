@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Kiln.Consoles;
+using Kiln.Engine;
 using Kiln.Model;
 using Kiln.Sessions;
 using Kiln.Testing;
@@ -136,6 +137,20 @@ public sealed partial class PlainBuildConsoleTests : IDisposable
         log.Verbose("not shown without verbose");
 
         Assert.Equal(["12:34:56 [a.s] token <sensitive>", "12:34:56 [a.s] second line"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void The_summary_note_of_a_failed_build_is_its_reasons_first_line_and_short()
+    {
+        using var output = new StringWriter();
+        var console = new PlainBuildConsole(output, new PlainConsoleOptions { Timestamps = false, FormatDuration = _ => "1s" });
+        var reason = "step 'shell' (provision) failed: command exited 2:\n" + string.Join("\n", Enumerable.Range(0, 20).Select(i => $"ls: cannot access '/definitely/not/here/{i}'"));
+
+        console.Summary([new BuildResult { Image = "fail", Source = "local", Status = BuildStatus.Failed, Reason = reason }]);
+
+        Assert.Equal(
+            ["==> builds:", "  fail.local  failed            1s  step 'shell' (provision) failed: command exited 2"],
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     internal static string Normalise(string text) => DurationPattern().Replace(text, " <t>").ReplaceLineEndings("\n");

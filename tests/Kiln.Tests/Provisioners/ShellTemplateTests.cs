@@ -23,6 +23,16 @@ public sealed class ShellTemplateTests
     }
 
     [Fact]
+    public void The_display_form_shows_the_builds_own_values_which_are_not_secrets()
+    {
+        var environment = new Dictionary<string, string> { ["KILN_IMAGE"] = "app", ["KILN_RUN_ID"] = "run-1", ["TOKEN"] = "s3cret", ["KILN_SOURCE"] = "overridden" };
+
+        var display = ShellTemplate.Display("{vars} {path}", "/tmp/s", environment, BuildEnvironment.NotSecret(new Dictionary<string, string> { ["TOKEN"] = "s3cret", ["KILN_SOURCE"] = "overridden" }));
+
+        Assert.Equal("KILN_IMAGE='app' KILN_RUN_ID='run-1' KILN_SOURCE=*** TOKEN=*** '/tmp/s'", display);
+    }
+
+    [Fact]
     public void Exports_are_sorted_quoted_and_refuse_bad_names()
     {
         Assert.Equal("export A='x y'; export B='it'\"'\"'s'; ", ShellQuote.Exports(Environment));
