@@ -120,6 +120,7 @@ internal static class HostTool
             "mmdebstrap" => "mmdebstrap",
             "mke2fs" => "e2fsprogs",
             "grub-mkimage" => "grub-pc-bin (and grub-common)",
+            "cloud-localds" => "cloud-image-utils",
             _ => null,
         };
         return new KilnException(
