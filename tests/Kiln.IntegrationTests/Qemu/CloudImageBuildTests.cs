@@ -1,6 +1,7 @@
 using Kiln.Builders.Qemu;
 using Kiln.Communicators;
 using Kiln.Diagnostics;
+using Kiln.IntegrationTests.Ssh;
 using Kiln.Pipeline;
 using Kiln.Plugins;
 using Kiln.Testing;
@@ -38,12 +39,14 @@ public sealed class CloudImageBuildTests
                 MetaData = "local-hostname: cloudy\n",
             },
         };
+        var log = new TestLog();
         var context = TestBuild.Context(
             config,
             type: "qemu",
             image: "cloudy",
             ledger: ledger,
-            provisioners: [GuestCommandConfig.Entry("id -un > /srv/provisioned-as && grep -qx merged /etc/from-user-data && cloud-init status --wait")],
+            log: log,
+            provisioners: [GuestCommandConfig.Entry("cloud-init status --wait --long; id -un > /srv/provisioned-as && grep -qx merged /etc/from-user-data && cloud-init status --wait")],
             verify: [GuestCommandConfig.Entry("test -s /srv/provisioned-as && test \"$(hostname)\" = cloudy")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
 
@@ -53,6 +56,10 @@ public sealed class CloudImageBuildTests
             try
             {
                 await pipeline.RunAsync(Stage.Publish, ct);
+            }
+            catch (KilnException ex)
+            {
+                Assert.Fail($"{ex.Message}\n{log.Text}");
             }
             finally
             {
@@ -88,7 +95,6 @@ public sealed class CloudImageBuildTests
         };
         await using var machine = await QemuMachine.StartAsync(context, options, Path.Combine(context.WorkDirectory, "again-console.log"), ct);
         await machine.WaitForSshAsync(TimeSpan.FromMinutes(15), ct);
-        var log = new TestLog();
         await using var ssh = new SshCommunicator(
             new SshEndpoint("127.0.0.1", machine.SshPort, "tester", key.PrivateKeyPath) { Timeout = TimeSpan.FromMinutes(10) },
             log,

@@ -19,7 +19,21 @@ internal static class CloudInitSeed
     /// <summary>Present in the guest (until it reboots) when Kiln's seed created the build user, which the capture then removes.</summary>
     public const string CreatedUserMarker = "/run/kiln-build-user-created";
 
-    public static bool Enabled(GuestInit guestInit) => guestInit is GuestInit.Auto or GuestInit.CloudInit;
+    /// <summary>Whether machines get a seed: with cloud_init, and with auto unless the base is Kiln's own bootstrap without cloud-init.</summary>
+    public static bool Enabled(QemuSourceConfig config) => config.GuestInit switch
+    {
+        GuestInit.CloudInit => true,
+        GuestInit.Auto => config.Base.Bootstrap is not { CloudInit: false },
+        _ => false,
+    };
+
+    /// <summary>Whether machines get the key through fw_cfg: with kiln, and with auto unless the base is a bootstrapped cloud image.</summary>
+    public static bool UsesFirmwareConfig(QemuSourceConfig config) => config.GuestInit switch
+    {
+        GuestInit.Kiln => true,
+        GuestInit.Auto => config.Base.Bootstrap is not { CloudInit: true },
+        _ => false,
+    };
 
     public static string UserData(QemuSourceConfig config, string publicKey)
     {
@@ -105,7 +119,7 @@ internal static class CloudInitSeed
             yield break;
         }
 
-        if (!Enabled(config.GuestInit))
+        if (config.GuestInit is not (GuestInit.Auto or GuestInit.CloudInit))
         {
             yield return new ConfigProblem("cloud_init", $"cloud_init is not used with guest_init: {Snake(config.GuestInit)}", "use guest_init: auto or cloud_init");
         }

@@ -82,7 +82,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
             yield return "an mmdebstrap root directory and raw disk in the work directory (only when the base is not cached yet)";
         }
 
-        if (CloudInitSeed.Enabled(config.GuestInit))
+        if (CloudInitSeed.Enabled(config))
         {
             yield return "a cloud-init NoCloud seed (cidata ISO, made with cloud-localds) per boot in the work directory";
         }

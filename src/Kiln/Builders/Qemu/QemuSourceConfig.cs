@@ -84,7 +84,7 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig
     [Description("Password for the jump host (use a sensitive variable).")]
     public string? SshBastionPassword { get; init; }
 
-    [Description("How the machine gets the build key: auto hands it over both ways below; kiln through fw_cfg to Kiln's first-boot unit (Kiln-built bases); cloud_init through a NoCloud seed (stock cloud images); none not at all (log in with ssh_password).")]
+    [Description("How the machine gets the build key: auto picks by the base (a bootstrap base: the way it was made; an image: both ways below at once); kiln through fw_cfg to Kiln's first-boot unit (Kiln-built bases); cloud_init through a NoCloud seed (stock cloud images); none not at all (log in with ssh_password).")]
     public GuestInit GuestInit { get; init; } = GuestInit.Auto;
 
     [Description("Your own cloud-init data, merged with Kiln's seed (which adds the build user and key). Read a file with {{ file(\"user-data.yaml\") }}.")]

@@ -17,7 +17,7 @@ internal sealed class CreateSeedStep(bool verifyBoot) : IStep<QemuBuildState>
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
         state.SeedImagePath = null;
-        if (!CloudInitSeed.Enabled(state.Config.GuestInit) || state.ActiveKey is not { } key)
+        if (!CloudInitSeed.Enabled(state.Config) || state.ActiveKey is not { } key)
         {
             return;
         }

@@ -19,7 +19,7 @@ internal sealed class ResetCloudInitStep : IStep<QemuBuildState>
 
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
-        if (!CloudInitSeed.Enabled(state.Config.GuestInit) && state.Config.GuestInit != GuestInit.None)
+        if (!CloudInitSeed.Enabled(state.Config) && state.Config.GuestInit != GuestInit.None)
         {
             return;
         }

@@ -31,7 +31,7 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
         }
 
         var firmware = new Dictionary<string, string>();
-        if (state.ActiveKey is { } key && state.Config.GuestInit is GuestInit.Auto or GuestInit.Kiln)
+        if (state.ActiveKey is { } key && CloudInitSeed.UsesFirmwareConfig(state.Config))
         {
             firmware[GuestFiles.AuthorizedKeysItem] = await WriteFileAsync(state, $"{role}-authorized-keys", key.PublicKey.Trim() + "\n", cancellationToken);
             firmware[GuestFiles.UserItem] = await WriteFileAsync(state, $"{role}-ssh-user", config.SshUsername, cancellationToken);
