@@ -1,8 +1,10 @@
 using Kiln.Builders.Qemu;
+using Kiln.Builders.Qemu.Steps;
 using Kiln.Communicators;
 using Kiln.Diagnostics;
 using Kiln.IntegrationTests.Ssh;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -45,13 +47,14 @@ public sealed class CloudImageBuildTests
             type: "qemu",
             image: "cloudy",
             ledger: ledger,
+            plugins: Catalog,
             log: log,
             provisioners: [GuestCommandConfig.Entry("cloud-init status --wait --long; id -un > /srv/provisioned-as && grep -qx merged /etc/from-user-data && cloud-init status --wait")],
             verify: [GuestCommandConfig.Entry("test -s /srv/provisioned-as && test \"$(hostname)\" = cloudy")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
 
         string disk;
-        await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog).CreatePipeline(context))
+        await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory).CreatePipeline(context))
         {
             try
             {
@@ -132,9 +135,9 @@ public sealed class CloudImageBuildTests
             SshUsername = "builder",
             GuestInit = GuestInit.Kiln, // fw_cfg only: the cloud image has nothing that reads it
         };
-        var context = TestBuild.Context(config, type: "qemu", image: "seedless", ledger: ledger);
+        var context = TestBuild.Context(config, type: "qemu", image: "seedless", ledger: ledger, plugins: Catalog);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
-        await using var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog).CreatePipeline(context);
+        await using var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory).CreatePipeline(context);
         KilnException error;
         try
         {

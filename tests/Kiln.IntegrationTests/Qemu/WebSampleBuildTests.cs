@@ -1,5 +1,6 @@
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Consoles;
+using Kiln.Engine;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;

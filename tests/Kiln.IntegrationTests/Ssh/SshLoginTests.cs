@@ -1,5 +1,6 @@
 using Kiln.Communicators;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,6 +1,8 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Writes the NoCloud seed (a cidata ISO) the next machine boots with, carrying the key that machine accepts: the

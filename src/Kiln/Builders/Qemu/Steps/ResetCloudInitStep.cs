@@ -1,8 +1,9 @@
 using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Before capture, on a machine that runs cloud-init: removes what Kiln's seed put there (the build user, when the

@@ -1,7 +1,8 @@
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Adds the machine's last console lines to a failure of the step it wraps: when sshd answers but never accepts the
