@@ -603,6 +603,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                     using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     attempt.CancelAfter(attemptTimeout);
                     await client.ConnectAsync(attempt.Token);
+                    // The handshake's short timeout also bounds every later channel open; a guest slowed down by a
+                    // busy emulated CPU may take longer than that to open one, which is not a lost connection.
+                    client.ConnectionInfo.Timeout = endpoint.Timeout;
                     if (attempts > 0)
                         log.Info($"SSH on {endpoint.Host}:{endpoint.Port} answered after {Seconds(watch.Elapsed)}");
                     return client;
