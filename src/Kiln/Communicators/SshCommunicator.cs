@@ -32,6 +32,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private PrivateKeyFile? _key;
     private SshClient? _ssh;
     private SftpClient? _sftp;
+    private SshBastionTunnel? _tunnel;
     private bool _disposed;
 
     public SshEndpoint Endpoint => endpoint;
@@ -59,6 +60,8 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private async Task<CommandResult> ExecuteAsync(RemoteCommand command, ICommandOutput output, byte[]? input, CancellationToken cancellationToken)
     {
         log.Verbose($"ssh {endpoint}: {Describe(command)}");
+        if (input is null && SudoReadsPassword(command))
+            input = Encoding.UTF8.GetBytes(endpoint.Password + "\n");
         for (var attempt = 1; ; attempt++)
         {
             var client = await SshAsync(cancellationToken);
@@ -244,8 +247,22 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     internal string Compose(RemoteCommand command)
     {
         var script = ShellQuote.Exports(command.Environment) + command.CommandLine;
-        return command.Sudo && !IsRoot ? "sudo -n sh -c " + ShellQuote.Quote(script) : script;
+        if (SudoReadsPassword(command))
+        {
+            // sudo -S reads the password (sent on stdin, never on a command line) from a pipe; the script's own stdin
+            // is closed so that it cannot read the password when sudo did not need it (NOPASSWD). Under a pty the
+            // outer shell takes the password off stdin first: typed into the terminal, it would be echoed.
+            var sudo = "sudo -S -p '' sh -c " + ShellQuote.Quote("exec </dev/null\n" + script);
+            return endpoint.Pty
+                ? "IFS= read -r KILN_SUDO_PASSWORD && export KILN_SUDO_PASSWORD && " + SshPty.Wrap("printf '%s\\n' \"$KILN_SUDO_PASSWORD\" | " + sudo)
+                : sudo;
+        }
+
+        var line = command.Sudo && !IsRoot ? "sudo -n sh -c " + ShellQuote.Quote(script) : script;
+        return endpoint.Pty ? SshPty.Wrap(line) : line;
     }
+
+    private bool SudoReadsPassword(RemoteCommand command) => command.Sudo && !IsRoot && !string.IsNullOrEmpty(endpoint.Password);
 
     /// <summary>What the log may show: the command, never the values of its environment.</summary>
     private static string Describe(RemoteCommand command)
@@ -556,7 +573,7 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private async Task<TClient> WaitForConnectionAsync<TClient>(Func<SshConnectionInfo, TClient> create, CancellationToken cancellationToken)
         where TClient : BaseClient
     {
-        var key = LoadKey();
+        var key = endpoint.HasKey ? LoadKey() : null;
         var watch = Stopwatch.StartNew();
         var nextReport = ReportInterval;
         var attempts = 0;
@@ -567,44 +584,55 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             var attemptTimeout = remaining < HandshakeTimeout ? remaining : HandshakeTimeout;
             if (attemptTimeout < TimeSpan.FromSeconds(1))
                 attemptTimeout = TimeSpan.FromSeconds(1);
-            var info = new SshConnectionInfo(endpoint.Host, endpoint.Port, endpoint.Username, new PrivateKeyAuthenticationMethod(endpoint.Username, key))
+            var (host, port, bastionError) = await RouteAsync(attemptTimeout, cancellationToken);
+            if (bastionError is not null)
             {
-                Timeout = attemptTimeout,
-            };
-            var client = create(info);
-            client.KeepAliveInterval = endpoint.KeepAliveInterval;
-            client.HostKeyReceived += OnHostKeyReceived;
-            try
-            {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attempt.CancelAfter(attemptTimeout);
-                await client.ConnectAsync(attempt.Token);
-                if (attempts > 0)
-                    log.Info($"SSH on {endpoint.Host}:{endpoint.Port} answered after {Seconds(watch.Elapsed)}");
-                return client;
+                lastError = bastionError;
             }
-            catch (SshException ex) when (client is SftpClient && IsMissingSubsystem(ex))
+            else
             {
-                // Waiting would not help: the machine answers, it just cannot do SFTP.
-                client.Dispose();
-                throw new KilnException(
-                    $"{endpoint} accepts SSH but offers no SFTP, which Kiln copies files with ({ex.Message}).",
-                    "Install an SFTP server on the machine (Debian: openssh-sftp-server) or enable `Subsystem sftp` in its sshd_config.");
-            }
-            catch (Exception ex) when (ex is not KilnException && !cancellationToken.IsCancellationRequested)
-            {
-                client.Dispose();
-                ThrowIfHostKeyChanged();
-                // An attempt cut short by the overall deadline says nothing new; the error before it says more.
-                var cutShort = attemptTimeout < HandshakeTimeout && ex is OperationCanceledException or SshOperationTimeoutException;
-                if (!(cutShort && attempts > 0))
-                    lastError = DescribeFailure(ex);
-            }
-            catch
-            {
-                client.Dispose();
-                ThrowIfHostKeyChanged();
-                throw;
+                var info = new SshConnectionInfo(host, port, endpoint.Username, SshLogin.Methods(endpoint.Username, key, endpoint.Password))
+                {
+                    Timeout = attemptTimeout,
+                };
+                var client = create(info);
+                client.KeepAliveInterval = endpoint.KeepAliveInterval;
+                client.HostKeyReceived += OnHostKeyReceived;
+                try
+                {
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    attempt.CancelAfter(attemptTimeout);
+                    await client.ConnectAsync(attempt.Token);
+                    // The handshake's short timeout also bounds every later channel open; a guest slowed down by a
+                    // busy emulated CPU may take longer than that to open one, which is not a lost connection.
+                    client.ConnectionInfo.Timeout = endpoint.Timeout;
+                    if (attempts > 0)
+                        log.Info($"SSH on {endpoint.Host}:{endpoint.Port} answered after {Seconds(watch.Elapsed)}");
+                    return client;
+                }
+                catch (SshException ex) when (client is SftpClient && IsMissingSubsystem(ex))
+                {
+                    // Waiting would not help: the machine answers, it just cannot do SFTP.
+                    client.Dispose();
+                    throw new KilnException(
+                        $"{endpoint} accepts SSH but offers no SFTP, which Kiln copies files with ({ex.Message}).",
+                        "Install an SFTP server on the machine (Debian: openssh-sftp-server) or enable `Subsystem sftp` in its sshd_config.");
+                }
+                catch (Exception ex) when (ex is not KilnException && !cancellationToken.IsCancellationRequested)
+                {
+                    client.Dispose();
+                    ThrowIfHostKeyChanged();
+                    // An attempt cut short by the overall deadline says nothing new; the error before it says more.
+                    var cutShort = attemptTimeout < HandshakeTimeout && ex is OperationCanceledException or SshOperationTimeoutException;
+                    if (!(cutShort && attempts > 0))
+                        lastError = DescribeFailure(ex);
+                }
+                catch
+                {
+                    client.Dispose();
+                    ThrowIfHostKeyChanged();
+                    throw;
+                }
             }
 
             if (attempts++ == 0)
@@ -624,6 +652,30 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             }
 
             await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Where the SSH connection goes: the machine itself, or the local end of a forward through the bastion (opened
+    /// now if it is not open). A bastion that cannot be reached yet is reported like a machine that does not answer.
+    /// </summary>
+    private async Task<(string Host, int Port, string? Error)> RouteAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (endpoint.Bastion is not { } bastion)
+            return (endpoint.Host, endpoint.Port, null);
+        if (_tunnel is { IsOpen: true } open)
+            return ("127.0.0.1", open.LocalPort, null);
+        _tunnel?.Dispose();
+        _tunnel = null;
+        try
+        {
+            _tunnel = await SshBastionTunnel.OpenAsync(bastion, endpoint.Host, endpoint.Port, timeout, cancellationToken);
+            log.Verbose($"ssh {endpoint}: forwarding 127.0.0.1:{_tunnel.LocalPort} through the bastion {bastion}");
+            return ("127.0.0.1", _tunnel.LocalPort, null);
+        }
+        catch (Exception ex) when (ex is not KilnException && !cancellationToken.IsCancellationRequested)
+        {
+            return ("", 0, $"bastion {bastion}: {DescribeFailure(ex)}");
         }
     }
 
@@ -697,6 +749,8 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         _ssh = null;
         _sftp?.Dispose();
         _sftp = null;
+        _tunnel?.Dispose();
+        _tunnel = null;
     }
 
     /// <summary>Turns SSH.NET's running totals into the increments <see cref="IProgressTask"/> takes.</summary>

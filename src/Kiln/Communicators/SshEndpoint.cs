@@ -1,6 +1,10 @@
 namespace Kiln.Communicators;
 
-/// <summary>Where and as whom to reach a machine over SSH, and how long to wait for it to answer.</summary>
+/// <summary>
+/// Where and as whom to reach a machine over SSH, and how long to wait for it to answer. It logs in with the private
+/// key (when <see cref="PrivateKeyPath"/> is not empty) and with <see cref="Password"/> (password and
+/// keyboard-interactive authentication), whichever the server accepts.
+/// </summary>
 public sealed record SshEndpoint(string Host, int Port, string Username, string PrivateKeyPath)
 {
     /// <summary>How long to wait for the first connection, and for each reconnection after a disconnect.</summary>
@@ -8,5 +12,16 @@ public sealed record SshEndpoint(string Host, int Port, string Username, string 
 
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    public override string ToString() => $"{Username}@{Host}:{Port}";
+    /// <summary>A login password, a secret: also what <c>sudo -S</c> is fed when a command needs root and the user is not.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Run commands on a pseudo-terminal (for sudoers with <c>requiretty</c>); stdout and stderr then arrive as one stream.</summary>
+    public bool Pty { get; init; }
+
+    /// <summary>A jump host the connection goes through.</summary>
+    public SshBastion? Bastion { get; init; }
+
+    public bool HasKey => !string.IsNullOrEmpty(PrivateKeyPath);
+
+    public override string ToString() => Bastion is null ? $"{Username}@{Host}:{Port}" : $"{Username}@{Host}:{Port} via {Bastion}";
 }

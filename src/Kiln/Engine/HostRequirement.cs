@@ -14,13 +14,14 @@ public sealed record HostRequirement(string Tool, string Package)
     public static readonly HostRequirement GrubMkimage = new("grub-mkimage", "grub-pc-bin");
     public static readonly HostRequirement SshKeygen = new("ssh-keygen", "openssh-client");
     public static readonly HostRequirement AnsiblePlaybook = new("ansible-playbook", "ansible-core");
+    public static readonly HostRequirement CloudLocalds = new("cloud-localds", "cloud-image-utils");
 
     /// <summary>Debian's archive keys: what lets mmdebstrap trust Debian's mirror on a host whose apt is not Debian's.</summary>
     public static readonly HostRequirement DebianArchiveKeyring = new("/usr/share/keyrings/debian-archive-keyring.gpg", "debian-archive-keyring");
 
     /// <summary>Every requirement a built-in plugin can declare.</summary>
     public static IReadOnlyList<HostRequirement> Known { get; } =
-        [QemuSystem, QemuImg, Mmdebstrap, Mke2fs, GrubMkimage, SshKeygen, AnsiblePlaybook, DebianArchiveKeyring];
+        [QemuSystem, QemuImg, Mmdebstrap, Mke2fs, GrubMkimage, SshKeygen, AnsiblePlaybook, CloudLocalds, DebianArchiveKeyring];
 
     /// <summary>The package that provides <paramref name="tool"/> (a name or path), when Kiln knows it.</summary>
     public static string? PackageOf(string tool) =>

@@ -54,7 +54,8 @@ public sealed class SchemaTests
         var schema = await JsonSchema.FromJsonAsync(SchemaGenerator.Generate(TestPlugins.Catalog).ToJsonString(), TestContext.Current.CancellationToken);
 
         var errors = schema.Validate(ToJson(example, File.ReadAllText(example)));
-        var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() }, TestPlugins.Catalog);
+        using var cloudImage = new DownloadedCloudImage();
+        var set = DefinitionLoader.Load(example, cloudImage.Inputs, TestPlugins.Catalog);
 
         Assert.Empty(errors);
         Assert.Empty(set.Validate());
@@ -66,7 +67,8 @@ public sealed class SchemaTests
     {
         var example = Path.Combine(RepositoryFiles.Samples, "web.kiln.yaml");
 
-        var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
+        using var cloudImage = new DownloadedCloudImage();
+        var set = DefinitionLoader.Load(example, cloudImage.Inputs, PluginCatalog.Default);
 
         Assert.Empty(set.Validate());
         var plan = set.Inspect("web").Render();
@@ -160,4 +162,14 @@ public sealed class SchemaTests
         YamlScalar s => new JValue(s.Value),
         _ => JValue.CreateNull(),
     };
+
+    /// <summary>The sample's base is a stock cloud image the user downloads; validation only needs the file to exist.</summary>
+    private sealed class DownloadedCloudImage : IDisposable
+    {
+        private readonly string _path = Path.GetTempFileName();
+
+        public VariableInputs Inputs => new() { Vars = ["site_token=s3cr3t-token", $"cloud_image={_path}"], Environment = new Dictionary<string, string>() };
+
+        public void Dispose() => File.Delete(_path);
+    }
 }

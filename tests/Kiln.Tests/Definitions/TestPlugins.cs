@@ -47,6 +47,10 @@ public sealed class TestQemuConfig : SourceConfig, IValidatableConfig
 
     public bool Headless { get; init; } = true;
 
+    public string SshUsername { get; init; } = "root";
+
+    public string GuestInit { get; init; } = "auto";
+
     public required TestBase Base { get; init; }
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

@@ -47,6 +47,12 @@ internal sealed class Sshd : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>sshd_config lines placed before the defaults (sshd keeps the first value of a keyword, so these win).</summary>
+    public string PrependedConfig { get; set; } = "";
+
+    /// <summary>A command line sshd runs under, e.g. unshare with bind mounts: it ends by exec'ing its arguments.</summary>
+    public IReadOnlyList<string> Wrapper { get; set; } = [];
+
     /// <summary>Prepares the directory, host key and config, and picks a free port, without starting sshd.</summary>
     /// <param name="sftp">False for a machine whose sshd offers no SFTP subsystem.</param>
     public static async Task<Sshd> CreateAsync(CancellationToken cancellationToken, bool sftp = true)
@@ -88,14 +94,15 @@ internal sealed class Sshd : IAsyncDisposable
     {
         if (IsRunning)
             throw new InvalidOperationException("sshd is already running.");
-        var startInfo = new ProcessStartInfo(SshdPath)
+        await File.WriteAllTextAsync(Path.Combine(Directory, "sshd_config"), PrependedConfig + Config(), cancellationToken);
+        var startInfo = new ProcessStartInfo(Wrapper.Count > 0 ? Wrapper[0] : SshdPath)
         {
             UseShellExecute = false,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             RedirectStandardInput = true,
         };
-        foreach (var argument in new[] { "-D", "-e", "-f", Path.Combine(Directory, "sshd_config") })
+        foreach (var argument in Wrapper.Skip(1).Concat(Wrapper.Count > 0 ? [SshdPath] : []).Concat(["-D", "-e", "-f", Path.Combine(Directory, "sshd_config")]))
             startInfo.ArgumentList.Add(argument);
         var process = new Process { StartInfo = startInfo };
         process.ErrorDataReceived += (_, e) =>

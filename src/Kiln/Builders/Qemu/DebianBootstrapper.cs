@@ -20,7 +20,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
         "netbase", "ca-certificates", "cloud-guest-utils", "fdisk", "e2fsprogs", "kmod", "initramfs-tools",
     ];
 
-    public IReadOnlyList<string> Packages => [.. BasePackages.Append(config.Kernel).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> Packages => [.. (config.CloudInit ? CloudImageRecipe.Packages(BasePackages) : BasePackages).Append(config.Kernel).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
     /// <summary>Debian's public mirrors: the default on a host whose apt has no Debian mirror (an Ubuntu CI runner).</summary>
     internal const string PublicMirror = "http://deb.debian.org/debian";
@@ -59,11 +59,12 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             suite = config.Suite,
             sources = AptSources.GuestSources(config.Suite, mirror, security),
             packages = Packages,
+            cloudInit = config.CloudInit ? CloudImageRecipe.Version : 0,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputs)))[..24];
     }
 
-    public string CachePath => cache.PathFor("bootstrap", $"debian-{config.Suite}-{InputHash()}.qcow2");
+    public string CachePath => cache.PathFor("bootstrap", $"debian-{config.Suite}{(config.CloudInit ? "-cloud" : "")}-{InputHash()}.qcow2");
 
     public async Task<string> GetOrBuildAsync(CancellationToken cancellationToken)
     {
@@ -90,7 +91,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             var essentialFiles = Path.Combine(work, "essential");
             var customizeFiles = Path.Combine(work, "customize");
             WriteEssentialFiles(essentialFiles);
-            WriteCustomizeFiles(customizeFiles, rootUuid);
+            WriteCustomizeFiles(customizeFiles, rootUuid, config.CloudInit);
             var root = Path.Combine(work, "root");
 
             string[] arguments =
@@ -101,8 +102,11 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
                 "--include=" + string.Join(',', Packages),
                 $"--essential-hook=sync-in {essentialFiles} /",
                 $"--customize-hook=sync-in {customizeFiles} /",
-                "--customize-hook=chroot \"$1\" systemctl enable systemd-networkd.service systemd-resolved.service ssh.service " + GuestFiles.GuestInitUnit,
-                "--customize-hook=chroot \"$1\" systemctl mask systemd-networkd-wait-online.service",
+                .. config.CloudInit ? CloudImageRecipe.Hooks :
+                [
+                    "--customize-hook=chroot \"$1\" systemctl enable systemd-networkd.service systemd-resolved.service ssh.service " + GuestFiles.GuestInitUnit,
+                    "--customize-hook=chroot \"$1\" systemctl mask systemd-networkd-wait-online.service",
+                ],
                 // Host keys made now would be shared by every machine; the guest init makes them at first boot.
                 "--customize-hook=rm -f \"$1\"/etc/ssh/ssh_host_*",
                 "--customize-hook=rm -f \"$1\"/var/lib/dbus/machine-id && : > \"$1\"/etc/machine-id",
@@ -181,11 +185,19 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
         Write(directory, "etc/initramfs-tools/hooks/kiln", GuestFiles.InitramfsHook, executable: true);
     }
 
-    private static void WriteCustomizeFiles(string directory, Guid rootUuid)
+    private static void WriteCustomizeFiles(string directory, Guid rootUuid, bool cloudImage)
     {
-        Write(directory, GuestFiles.GuestInitPath, GuestFiles.GuestInit, executable: true);
-        Write(directory, "etc/systemd/system/" + GuestFiles.GuestInitUnit, GuestFiles.GuestInitService);
-        Write(directory, "etc/systemd/network/80-kiln-dhcp.network", GuestFiles.DhcpNetwork);
+        if (cloudImage)
+        {
+            Write(directory, CloudImageRecipe.DatasourcesPath, CloudImageRecipe.Datasources);
+        }
+        else
+        {
+            Write(directory, GuestFiles.GuestInitPath, GuestFiles.GuestInit, executable: true);
+            Write(directory, "etc/systemd/system/" + GuestFiles.GuestInitUnit, GuestFiles.GuestInitService);
+            Write(directory, "etc/systemd/network/80-kiln-dhcp.network", GuestFiles.DhcpNetwork);
+        }
+
         Write(directory, "boot/grub/grub.cfg", GuestFiles.GrubConfig(rootUuid));
         Write(directory, "etc/fstab", GuestFiles.Fstab(rootUuid));
     }

@@ -33,7 +33,7 @@ public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config
 
     public SshEndpoint? SshEndpoint =>
         Machine is { } machine && ActiveKey is { } key
-            ? new SshEndpoint("127.0.0.1", machine.SshPort, Config.SshUsername, key.PrivateKeyPath) { Timeout = Config.SshTimeout }
+            ? QemuLogin.Endpoint(this, machine.SshPort, key)
             : null;
 
     internal QemuMachine? Machine { get; set; }
@@ -47,4 +47,10 @@ public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config
     public Dictionary<DiskFormat, string> Captured { get; } = [];
 
     public string OutputName => Config.OutputName ?? Context.Image.Name;
+
+    /// <summary>The cloud-init NoCloud seed the next machine boots with (guest_init auto or cloud_init).</summary>
+    internal string? SeedImagePath { get; set; }
+
+    /// <summary>The capture removed the build user the seed had created: nothing more runs as that user.</summary>
+    internal bool BuildUserRemoved { get; set; }
 }

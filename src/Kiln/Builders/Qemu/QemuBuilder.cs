@@ -32,13 +32,38 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
     /// <summary>qemu and qemu-img always, ssh-keygen for the build key; mmdebstrap and the disk tools for a bootstrapped base.</summary>
     public IEnumerable<HostRequirement> HostRequirements(object config)
     {
-        IEnumerable<HostRequirement> always = [HostRequirement.QemuSystem, HostRequirement.QemuImg, HostRequirement.SshKeygen];
-        return config is QemuSourceConfig { Base.Bootstrap: not null }
-            ? [.. always, HostRequirement.Mmdebstrap, HostRequirement.Mke2fs, HostRequirement.GrubMkimage, HostRequirement.DebianArchiveKeyring]
-            : always;
+        List<HostRequirement> needed = [HostRequirement.QemuSystem, HostRequirement.QemuImg, HostRequirement.SshKeygen];
+        if (config is not QemuSourceConfig qemu)
+        {
+            return needed;
+        }
+
+        if (qemu.Base.Bootstrap is not null)
+        {
+            needed.AddRange([HostRequirement.Mmdebstrap, HostRequirement.Mke2fs, HostRequirement.GrubMkimage, HostRequirement.DebianArchiveKeyring]);
+        }
+
+        if (CloudInitSeed.Enabled(qemu))
+        {
+            needed.Add(HostRequirement.CloudLocalds);
+        }
+
+        return needed;
     }
 
-    protected override QemuBuildState CreateState(QemuSourceConfig config, BuildContext context) => new(context, config);
+    protected override QemuBuildState CreateState(QemuSourceConfig config, BuildContext context)
+    {
+        // Masked even when written literally rather than through a sensitive variable.
+        foreach (var secret in new[] { config.SshPassword, config.SshBastionPassword })
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                context.Redactor.Add(secret);
+            }
+        }
+
+        return new(context, config);
+    }
 
     protected override IEnumerable<IStep<QemuBuildState>> CreateSteps(QemuSourceConfig config, ResolvedSource source)
     {
@@ -46,19 +71,22 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
         yield return new SelectAcceleratorStep(_cache);
         yield return new CreateOverlayStep();
         yield return new CreateBuildKeyStep<QemuBuildState>();
+        yield return new CreateSeedStep(verifyBoot: false);
         yield return new StartMachineStep(verifyBoot: false);
-        yield return new WaitForSshStep<QemuBuildState>();
+        yield return new WithConsoleTail(new WaitForSshStep<QemuBuildState>());
         yield return new ProvisionStep<QemuBuildState>();
         yield return new RemoveBuildKeyStep<QemuBuildState>();
         yield return new CleanGuestStep();
+        yield return new ResetCloudInitStep();
         yield return new ShutdownStep();
         yield return new ConvertDisksStep();
         yield return new PublishOutputsStep();
         if (config.Verify.Enabled)
         {
             yield return new CreateVerifyKeyStep();
+            yield return new CreateSeedStep(verifyBoot: true);
             yield return new StartMachineStep(verifyBoot: true);
-            yield return new InStage<QemuBuildState>(new WaitForSshStep<QemuBuildState>(), Stage.Verify, "wait for SSH on the verify machine");
+            yield return new InStage<QemuBuildState>(new WithConsoleTail(new WaitForSshStep<QemuBuildState>()), Stage.Verify, "wait for SSH on the verify machine");
             yield return new CheckBuildKeyRemovedStep();
             yield return new VerifyStep<QemuBuildState>();
             yield return new StopMachineStep();
@@ -74,6 +102,11 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
         if (config.Base.Bootstrap is not null)
         {
             yield return "an mmdebstrap root directory and raw disk in the work directory (only when the base is not cached yet)";
+        }
+
+        if (CloudInitSeed.Enabled(config))
+        {
+            yield return "a cloud-init NoCloud seed (cidata ISO, made with cloud-localds) per boot in the work directory";
         }
 
         yield return "a staging directory inside the output directory for the converted disks";

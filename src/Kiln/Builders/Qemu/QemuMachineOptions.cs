@@ -27,6 +27,9 @@ internal sealed record QemuMachineOptions
 
     public IReadOnlyList<string> ExtraArguments { get; init; } = [];
 
+    /// <summary>A cloud-init NoCloud seed (cidata ISO), attached read-only as a second virtio disk.</summary>
+    public string? SeedImage { get; init; }
+
     public IReadOnlyList<string> Arguments(int sshPort, string qmpSocket, string serialLog)
     {
         var args = new List<string>
@@ -58,6 +61,12 @@ internal sealed record QemuMachineOptions
         foreach (var (name, file) in FirmwareFiles)
         {
             args.AddRange(["-fw_cfg", $"name={name},file={EscapeOption(file)}"]);
+        }
+
+        if (SeedImage is not null)
+        {
+            // virtio rather than an IDE/AHCI CD: the cloud kernels of stock images lack AHCI.
+            args.AddRange(["-drive", $"file={EscapeOption(SeedImage)},format=raw,if=virtio,readonly=on"]);
         }
 
         args.AddRange(ExtraArguments);

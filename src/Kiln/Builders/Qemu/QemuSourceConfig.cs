@@ -63,6 +63,33 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
     [Description("QEMU machine type.")]
     public string Machine { get; init; } = "q35";
 
+    [Description("A login password for ssh_username (use a sensitive variable). Kiln tries it with the password and keyboard-interactive methods, and feeds it to sudo -S when a step needs root.")]
+    public string? SshPassword { get; init; }
+
+    [Description("Run commands on a pseudo-terminal (for sudoers with requiretty); their stdout and stderr then arrive as one stream.")]
+    public bool SshPty { get; init; }
+
+    [Description("A jump host to reach the machine through (as ssh -J does).")]
+    public string? SshBastionHost { get; init; }
+
+    [Description("The jump host's SSH port.")]
+    public int SshBastionPort { get; init; } = 22;
+
+    [Description("The user to log in to the jump host as; by default ssh_username.")]
+    public string? SshBastionUsername { get; init; }
+
+    [Description("Private key file for the jump host.")]
+    public string? SshBastionPrivateKeyFile { get; init; }
+
+    [Description("Password for the jump host (use a sensitive variable).")]
+    public string? SshBastionPassword { get; init; }
+
+    [Description("How the machine gets the build key: auto picks by the base (a bootstrap base: the way it was made; an image: both ways below at once); kiln through fw_cfg to Kiln's first-boot unit (Kiln-built bases); cloud_init through a NoCloud seed (stock cloud images); none not at all (log in with ssh_password).")]
+    public GuestInit GuestInit { get; init; } = GuestInit.Auto;
+
+    [Description("Your own cloud-init data, merged with Kiln's seed (which adds the build user and key). Read a file with {{ file(\"user-data.yaml\") }}.")]
+    public CloudInitConfig? CloudInit { get; init; }
+
     public IEnumerable<LocalPath> LocalPaths() =>
         Base.Image is { } image && !ImageSource.IsUrl(image) ? [new LocalPath("base.image", ImageSource.LocalFile(image))] : [];
 
@@ -106,6 +133,11 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
         if (OutputName is not null && (OutputName.Length == 0 || OutputName.IndexOfAny(['/', '\\', '\0']) >= 0 || OutputName.StartsWith('.')))
         {
             yield return new ConfigProblem("output_name", $"'{OutputName}' is not a plain file name");
+        }
+
+        foreach (var problem in QemuLogin.Validate(this).Concat(CloudInitSeed.Validate(this)))
+        {
+            yield return problem;
         }
 
         foreach (var (name, value) in new[] { ("ssh_timeout", SshTimeout), ("boot_timeout", BootTimeout), ("shutdown_timeout", ShutdownTimeout) })
@@ -179,6 +211,9 @@ public sealed class DebianBootstrapConfig
 
     [Description("Kernel package. linux-image-amd64 boots on QEMU, VirtualBox, VMware and Hyper-V; linux-image-cloud-amd64 is smaller but lacks AHCI and e1000.")]
     public string Kernel { get; init; } = "linux-image-amd64";
+
+    [Description("Make a stock cloud image, as Debian's genericcloud images are: cloud-init (NoCloud) and ifupdown instead of Kiln's first-boot unit and systemd-networkd, root locked. Builds from it get their key through a cloud-init seed.")]
+    public bool CloudInit { get; init; }
 
     internal IEnumerable<ConfigProblem> Validate()
     {

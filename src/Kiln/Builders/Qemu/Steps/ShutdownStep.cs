@@ -15,7 +15,7 @@ internal sealed class ShutdownStep : IStep<QemuBuildState>
     {
         var machine = state.Machine ?? throw new KilnException("there is no machine to shut down");
         var config = state.Config;
-        if (config.ShutdownCommand is { } command && state.Communicator is { } communicator)
+        if (config.ShutdownCommand is { } command && state.Communicator is { } communicator && !state.BuildUserRemoved)
         {
             state.Context.Log.Info($"shutting down: {command}");
             try

@@ -32,7 +32,7 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
         }
 
         var firmware = new Dictionary<string, string>();
-        if (state.ActiveKey is { } key)
+        if (state.ActiveKey is { } key && CloudInitSeed.UsesFirmwareConfig(state.Config))
         {
             firmware[GuestFiles.AuthorizedKeysItem] = await WriteFileAsync(state, $"{role}-authorized-keys", key.PublicKey.Trim() + "\n", cancellationToken);
             firmware[GuestFiles.UserItem] = await WriteFileAsync(state, $"{role}-ssh-user", config.SshUsername, cancellationToken);
@@ -50,6 +50,7 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
             Snapshot = verifyBoot,
             FirmwareFiles = firmware,
             ExtraArguments = config.QemuArgs,
+            SeedImage = state.SeedImagePath,
         };
         var serialLog = Path.Combine(context.WorkDirectory, $"{role}-console.log");
         context.Log.Info($"booting the {role} machine ({options.Cpus} vCPU, {options.MemoryMiB} MiB, {(state.UseKvm ? "KVM" : "TCG")}); console log {serialLog}");
