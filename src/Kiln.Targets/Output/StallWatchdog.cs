@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kiln.Model;
 
 namespace Kiln.Targets;
 

@@ -1,6 +1,5 @@
 using Kiln.Communicators;
 using Kiln.Definitions;
-using Kiln.Provisioners;
 
 namespace Kiln.Builders.Qemu;
 
@@ -18,7 +17,7 @@ internal static class QemuLogin
             Bastion = config.SshBastionHost is { } host
                 ? new SshBastion(host, config.SshBastionPort, config.SshBastionUsername ?? config.SshUsername)
                 {
-                    PrivateKeyPath = config.SshBastionPrivateKeyFile is { } file ? ProvisionerPaths.Resolve(state.Context, file) : null,
+                    PrivateKeyPath = config.SshBastionPrivateKeyFile is { } file ? state.Context.Image.ResolvePath(file) : null,
                     Password = config.SshBastionPassword,
                 }
                 : null,
