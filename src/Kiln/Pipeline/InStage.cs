@@ -1,6 +1,4 @@
-using Kiln.Pipeline;
-
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Pipeline;
 
 /// <summary>A shared step run in another stage, e.g. wait-for-SSH (a boot step) for the verify machine, so skipping verify skips it too.</summary>
 internal sealed class InStage<TState>(IStep<TState> inner, Stage stage, string? name = null) : IStep<TState>

@@ -38,7 +38,7 @@ internal sealed class FakeOpenStack : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, FakeImage> _images = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FakeGlanceImage> _images = new(StringComparer.Ordinal);
     private readonly HashSet<string> _tokens = new(StringComparer.Ordinal);
 
     private FakeOpenStack(WebApplication app) => _app = app;
@@ -64,7 +64,7 @@ internal sealed class FakeOpenStack : IAsyncDisposable
 
     public ConcurrentQueue<string> AuthenticatedProjects { get; } = new();
 
-    public IReadOnlyList<FakeImage> Images
+    public IReadOnlyList<FakeGlanceImage> Images
     {
         get
         {
@@ -89,11 +89,11 @@ internal sealed class FakeOpenStack : IAsyncDisposable
         return fake;
     }
 
-    public FakeImage AddImage(string id, string status = "queued")
+    public FakeGlanceImage AddImage(string id, string status = "queued")
     {
         lock (_gate)
         {
-            var image = new FakeImage(id) { Name = id, Status = status };
+            var image = new FakeGlanceImage(id) { Name = id, Status = status };
             _images[id] = image;
             return image;
         }
@@ -186,7 +186,7 @@ internal sealed class FakeOpenStack : IAsyncDisposable
                     return GlanceError(409, "Conflict", $"Image with identifier {id} already exists!");
                 }
 
-                var image = new FakeImage(id)
+                var image = new FakeGlanceImage(id)
                 {
                     Name = (string?)body["name"] ?? "",
                     DiskFormat = (string?)body["disk_format"],
@@ -295,7 +295,7 @@ internal sealed class FakeOpenStack : IAsyncDisposable
 
     private async Task<IResult> ReceiveAsync(string id, HttpContext context, bool staging)
     {
-        FakeImage? image;
+        FakeGlanceImage? image;
         lock (_gate)
         {
             if (!_images.TryGetValue(id, out image))
@@ -363,7 +363,7 @@ internal sealed class FakeOpenStack : IAsyncDisposable
     }
 }
 
-internal sealed class FakeImage(string id)
+internal sealed class FakeGlanceImage(string id)
 {
     public string Id { get; } = id;
 

@@ -8,7 +8,8 @@ namespace Kiln.Builders.Amazon;
 
 /// <summary>
 /// Packer's amazon-ebs on AWSSDK.EC2: launch a source AMI, provision it over SSH, stop it, image it, copy and
-/// share the image. Every resource it creates is in the ledger before it exists and tagged with the run.
+/// share the image, and with verify checks launch one instance from the AMI (fresh key pair, same subnet and
+/// security groups) to run them on. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
 /// <param name="catalog">The provisioners the provision step may use; by default every built-in one.</param>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
@@ -49,6 +50,19 @@ public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<strin
         yield return new CreateImageStep();
         yield return new CopyImageStep();
         yield return new CommitArtifactStep();
+        if (source.Verify.Count > 0)
+        {
+            var key = new CreateBuildKeyStep<AmazonEbsState>();
+            var keyPair = new KeyPairStep(verify: true);
+            var instance = new RunInstanceStep(verify: true);
+            var ssh = new WaitForSshStep<AmazonEbsState>();
+            yield return new VerifyOutcomeStep();
+            yield return new InStage<AmazonEbsState>(key, Stage.Verify, "create the verify SSH key");
+            yield return new InStage<AmazonEbsState>(keyPair, Stage.Verify);
+            yield return new InStage<AmazonEbsState>(instance, Stage.Verify);
+            yield return new InStage<AmazonEbsState>(ssh, Stage.Verify, "wait for SSH on the verify instance");
+            yield return new VerifyAmiStep(new VerifyStep<AmazonEbsState>(catalog), [ssh, instance, keyPair, key]);
+        }
     }
 
     protected override AmazonEbsState CreateState(AmazonEbsSourceConfig config, BuildContext context) => new(config, context);
@@ -67,5 +81,6 @@ public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<strin
         }
 
         yield return "EBS volumes of the instance";
+        yield return $"with verify checks: a verify EC2 instance ({config.InstanceType}) launched from the AMI, with its own temporary key pair";
     }
 }
