@@ -5,7 +5,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

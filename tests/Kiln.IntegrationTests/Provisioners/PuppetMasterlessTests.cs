@@ -2,7 +2,8 @@ using Kiln.Builders.Qemu;
 using Kiln.Communicators;
 using Kiln.Diagnostics;
 using Kiln.IntegrationTests.Qemu;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Provisioners;
 using Kiln.Testing;
 

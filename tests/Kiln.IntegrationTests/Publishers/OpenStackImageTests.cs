@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.IntegrationTests.Ssh;
-using Kiln.Pipeline;
 using Kiln.Publishers;
-using Kiln.Publishers.OpenStack;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Publishers;

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Kiln.Builders.Qemu;
 using Kiln.IntegrationTests.Publishers;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Publishers;
 using Kiln.Testing;
 

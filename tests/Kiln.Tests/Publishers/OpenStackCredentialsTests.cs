@@ -1,5 +1,5 @@
 using Kiln.Diagnostics;
-using Kiln.Publishers.OpenStack;
+using Kiln.Publishers;
 
 namespace Kiln.Tests.Publishers;
 

@@ -1,8 +1,8 @@
 using Kiln.Builders.Amazon.Steps;
-using Kiln.Communicators;
 using Kiln.Definitions;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Engine;
+using Kiln.Model;
+using Kiln.Steps;
 
 namespace Kiln.Builders.Amazon;
 
@@ -11,14 +11,13 @@ namespace Kiln.Builders.Amazon;
 /// share the image, and with verify checks launch one instance from the AMI (fresh key pair, same subnet and
 /// security groups) to run them on. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
-/// <param name="catalog">The provisioners the provision step may use; by default every built-in one.</param>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
-public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
+public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
 {
     public const string TypeName = "amazon-ebs";
 
     public AmazonEbsBuilder()
-        : this(null, null)
+        : this(null)
     {
     }
 
@@ -39,7 +38,7 @@ public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<strin
         yield return new SecurityGroupStep();
         yield return new RunInstanceStep();
         yield return new WaitForSshStep<AmazonEbsState>();
-        yield return new ProvisionStep<AmazonEbsState>(catalog);
+        yield return new ProvisionStep<AmazonEbsState>();
         if (temporaryKey)
         {
             // cloud-init installed the key pair's public key; the image must not ship it.
@@ -61,7 +60,7 @@ public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<strin
             yield return new InStage<AmazonEbsState>(keyPair, Stage.Verify);
             yield return new InStage<AmazonEbsState>(instance, Stage.Verify);
             yield return new InStage<AmazonEbsState>(ssh, Stage.Verify, "wait for SSH on the verify instance");
-            yield return new VerifyAmiStep(new VerifyStep<AmazonEbsState>(catalog), [ssh, instance, keyPair, key]);
+            yield return new VerifyAmiStep(new VerifyStep<AmazonEbsState>(), [ssh, instance, keyPair, key]);
         }
     }
 
