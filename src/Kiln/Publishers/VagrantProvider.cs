@@ -7,4 +7,7 @@ public enum VagrantProvider
 
     /// <summary>The OVF and VMDK of an OVA for VirtualBox.</summary>
     Virtualbox,
+
+    /// <summary>The .vmx and the disks it names, from the qemu builder's vmx format, for VMware Workstation and Fusion.</summary>
+    VmwareDesktop,
 }

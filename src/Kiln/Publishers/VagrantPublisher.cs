@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Kiln.Definitions;
 using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Model;
@@ -10,7 +11,7 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 /// <summary>
-/// Builds a Vagrant box from the first qcow2 disk or OVA among the input artifacts, streaming the disk straight
+/// Builds a Vagrant box from the first qcow2 disk, OVA or VMware .vmx among the input artifacts, streaming the disk straight
 /// into the compressed tar. Its artifact (builder type "vagrant", id the provider, like Packer's) holds the box,
 /// with outputs <c>box</c> and <c>provider</c>, so a following github-release uploads it.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
     {
         var context = state.Context;
         var (provider, disk) = FindInput(config, inputs);
-        var providerName = provider.ToString().ToLowerInvariant();
+        var providerName = ConfigModel.SnakeCase(provider.ToString());
         var box = config.Output is { } output
             ? context.Image.ResolvePath(output)
             : Path.Combine(context.OutputDirectory, $"{context.BuildName}.{providerName}.box");
@@ -31,7 +32,8 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
             ? await File.ReadAllTextAsync(context.Image.ResolvePath(template), cancellationToken)
             : null;
 
-        using var progress = context.Progress.Start($"vagrant box {Path.GetFileName(box)}", new FileInfo(disk).Length);
+        var inputSize = provider == VagrantProvider.VmwareDesktop ? VmxFile.Members(disk).Sum(f => new FileInfo(f).Length) : new FileInfo(disk).Length;
+        using var progress = context.Progress.Start($"vagrant box {Path.GetFileName(box)}", inputSize);
         await PartialFile.WriteAsync(box, context.Ledger, async (stream, ct) =>
         {
             await using var gzip = new GZipStream(stream, new ZLibCompressionOptions { CompressionLevel = config.CompressionLevel }, leaveOpen: true);
@@ -39,6 +41,10 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
             if (provider == VagrantProvider.Libvirt)
             {
                 await WriteLibvirtAsync(tar, disk, vagrantfile, progress, ct);
+            }
+            else if (provider == VagrantProvider.VmwareDesktop)
+            {
+                await WriteVmwareAsync(tar, disk, vagrantfile, progress, ct);
             }
             else
             {
@@ -96,17 +102,23 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
             {
                 return (VagrantProvider.Virtualbox, file);
             }
+
+            if (config.Provider is null or VagrantProvider.VmwareDesktop && VmxFile.Is(file))
+            {
+                return (VagrantProvider.VmwareDesktop, file);
+            }
         }
 
         var wanted = config.Provider switch
         {
             VagrantProvider.Libvirt => "a qcow2 disk (provider libvirt)",
             VagrantProvider.Virtualbox => "an OVA (provider virtualbox)",
-            _ => "a qcow2 disk or an OVA",
+            VagrantProvider.VmwareDesktop => "a VMware .vmx (provider vmware_desktop)",
+            _ => "a qcow2 disk, an OVA or a VMware .vmx",
         };
         throw new KilnException(
             $"vagrant: none of the input files is {wanted}: {(files.Count == 0 ? "no files" : string.Join(", ", files))}",
-            "put vagrant in a chain right after a source that produces qcow2 (qemu, format: qcow2) or an OVA, before compress");
+            "put vagrant in a chain right after a source that produces qcow2, ova or vmx (qemu formats), before compress");
     }
 
     private static async Task WriteLibvirtAsync(TarWriter tar, string disk, string? vagrantfile, IProgressTask progress, CancellationToken cancellationToken)
@@ -123,6 +135,18 @@ public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
         await AddAsync(tar, "Vagrantfile", Encoding.UTF8.GetBytes(vagrantfile ?? DefaultVagrantfile(VagrantProvider.Libvirt, null)), cancellationToken);
         await using var image = new ProgressReadStream(StreamCopy.OpenRead(disk), progress);
         await AddAsync(tar, "box.img", image, cancellationToken);
+    }
+
+    /// <summary>The vmx and every disk it names, side by side at the box's root as the vmware_desktop provider expects.</summary>
+    private static async Task WriteVmwareAsync(TarWriter tar, string vmx, string? vagrantfile, IProgressTask progress, CancellationToken cancellationToken)
+    {
+        await AddAsync(tar, "metadata.json", """{"provider":"vmware_desktop"}"""u8.ToArray(), cancellationToken);
+        await AddAsync(tar, "Vagrantfile", Encoding.UTF8.GetBytes(vagrantfile ?? DefaultVagrantfile(VagrantProvider.VmwareDesktop, null)), cancellationToken);
+        foreach (var member in VmxFile.Members(vmx))
+        {
+            await using var file = new ProgressReadStream(StreamCopy.OpenRead(member), progress);
+            await AddAsync(tar, Path.GetFileName(member), file, cancellationToken);
+        }
     }
 
     /// <summary>The OVA's members go into the box one by one; the descriptor becomes box.ovf, the now stale .mf is dropped.</summary>

@@ -76,7 +76,8 @@ internal sealed class AmazonTestBed : IAsyncDisposable
         SourceAmiFilterConfig? filter = null,
         bool forceDeregister = false,
         IReadOnlyList<string>? sshCidrs = null,
-        AmazonWaitsConfig? waits = null) => new()
+        AmazonWaitsConfig? waits = null,
+        VerifyFailureAction onVerifyFailure = VerifyFailureAction.Deregister) => new()
         {
             Region = Home,
             Endpoint = Fake.Url,
@@ -100,6 +101,7 @@ internal sealed class AmazonTestBed : IAsyncDisposable
             SshTimeout = TimeSpan.FromMinutes(1),
             MaxRetries = 3,
             Waits = waits ?? FastWaits,
+            OnVerifyFailure = onVerifyFailure,
         };
 
     /// <summary>Runs a build through every stage, then (unless it is "killed") its cleanup, as the engine does.</summary>
@@ -133,7 +135,14 @@ internal sealed class AmazonTestBed : IAsyncDisposable
     }
 
     public Build NewBuild(AmazonEbsSourceConfig config, ILedger? ledger = null, params ProvisionerConfig[] provisioners) =>
-        new(config, Sshd.AuthorizedKeysFile, ledger, [.. provisioners.Select(p => new ResolvedPlugin<ProvisionerConfig>(p.GetType().Name.Replace("Config", "", StringComparison.Ordinal).ToLowerInvariant(), p, null))]);
+        new(config, Sshd.AuthorizedKeysFile, ledger, Entries(provisioners), []);
+
+    /// <summary>A build whose source lists verify checks, run on an instance launched from the AMI.</summary>
+    public Build NewVerifiedBuild(AmazonEbsSourceConfig config, params ProvisionerConfig[] checks) =>
+        new(config, Sshd.AuthorizedKeysFile, null, [], Entries(checks));
+
+    private static ResolvedPlugin<ProvisionerConfig>[] Entries(ProvisionerConfig[] configs) =>
+        [.. configs.Select(p => new ResolvedPlugin<ProvisionerConfig>(p.GetType().Name.Replace("Config", "", StringComparison.Ordinal).ToLowerInvariant(), p, null))];
 
     public async ValueTask DisposeAsync()
     {
@@ -143,9 +152,10 @@ internal sealed class AmazonTestBed : IAsyncDisposable
 
     internal sealed class Build
     {
-        public Build(AmazonEbsSourceConfig config, string authorizedKeysFile, ILedger? ledger, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> provisioners)
+        public Build(
+            AmazonEbsSourceConfig config, string authorizedKeysFile, ILedger? ledger, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> provisioners, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify)
         {
-            Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: ledger ?? Ledger, log: Log, provisioners: provisioners);
+            Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: ledger ?? Ledger, log: Log, provisioners: provisioners, verify: verify);
             Pipeline = new AmazonEbsBuilder([authorizedKeysFile]).CreatePipeline(Context);
         }
 

@@ -72,6 +72,33 @@ public sealed class VagrantBoxTests
     }
 
     [Fact]
+    public async Task A_vmx_folder_becomes_a_vmware_desktop_box_that_vagrant_adds_and_a_missing_disk_is_named()
+    {
+        using var build = new PublishTestBuild(image: "web", source: "vmware");
+        var folder = Path.Combine(build.Context.OutputDirectory, "web.vmwarevm");
+        Directory.CreateDirectory(folder);
+        await RunAsync("qemu-img", "create", "-q", "-f", "vmdk", "-o", "subformat=monolithicSparse", Path.Combine(folder, "web-disk1.vmdk"), "1G");
+        await Kiln.Builders.Qemu.VmxBundle.WriteVmxAsync(folder, new Kiln.Builders.Qemu.VmxBundle.Machine("web", 2, 2048, new Kiln.Builders.Qemu.QemuVmxConfig()), Token);
+        var vmx = Path.Combine(folder, "web.vmx");
+
+        var artifact = Assert.Single(await _publisher.PublishAsync(new VagrantConfig(), build.State, [PublishTestBuild.ArtifactOf("qemu", "web", Path.Combine(folder, "web-disk1.vmdk"), vmx)], Token));
+
+        Assert.Equal("vmware_desktop", artifact.Id);
+        Assert.EndsWith("web.vmware.vmware_desktop.box", artifact.Outputs["box"], StringComparison.Ordinal);
+        var vagrantHome = await AddBoxAsync(build, artifact.Outputs["box"], "kiln-web-vmware");
+        Assert.Contains("kiln-web-vmware (vmware_desktop, 0", await RunAsync("vagrant", ["box", "list"], vagrantHome), StringComparison.Ordinal);
+        var unpacked = Directory.GetDirectories(Path.Combine(vagrantHome, "boxes", "kiln-web-vmware", "0"), "vmware_desktop", SearchOption.AllDirectories).Single();
+        Assert.Equal(["Vagrantfile", "metadata.json", "web-disk1.vmdk", "web.vmx"], Directory.GetFiles(unpacked).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        await RunAsync("qemu-img", "check", Path.Combine(unpacked, "web-disk1.vmdk"));
+
+        File.Delete(Path.Combine(folder, "web-disk1.vmdk"));
+        var error = await Assert.ThrowsAsync<KilnException>(() =>
+            _publisher.PublishAsync(new VagrantConfig { Output = Path.Combine(build.Root, "again.box") }, build.State, [PublishTestBuild.ArtifactOf("qemu", "web", vmx)], Token));
+        Assert.Contains("sata0:0.fileName names web-disk1.vmdk, which does not exist", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(build.Root, "again.box")));
+    }
+
+    [Fact]
     public async Task Without_a_disk_it_can_use_the_error_says_what_it_needs()
     {
         using var build = new PublishTestBuild();

@@ -19,7 +19,8 @@ internal static class QemuTestEnvironment
         bool verify = true,
         TimeSpan? bootTimeout = null,
         TimeSpan? sshTimeout = null,
-        QemuBaseConfig? baseConfig = null) => new()
+        QemuBaseConfig? baseConfig = null,
+        QemuVmxConfig? vmx = null) => new()
         {
             Base = baseConfig ?? new QemuBaseConfig { Bootstrap = new DebianBootstrapConfig { Suite = "bookworm" } },
             DiskSize = "4G",
@@ -31,6 +32,7 @@ internal static class QemuTestEnvironment
             SshTimeout = sshTimeout ?? TimeSpan.FromMinutes(10),
             ShutdownTimeout = TimeSpan.FromMinutes(10),
             Verify = new QemuVerifyConfig { Enabled = verify },
+            Vmx = vmx ?? new QemuVmxConfig(),
         };
 
     public static bool QemuRunning(string marker)

@@ -1,13 +1,15 @@
 using Kiln.Builders.Amazon.Steps;
 using Kiln.Definitions;
 using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Steps;
 
 namespace Kiln.Builders.Amazon;
 
 /// <summary>
 /// Packer's amazon-ebs on AWSSDK.EC2: launch a source AMI, provision it over SSH, stop it, image it, copy and
-/// share the image. Every resource it creates is in the ledger before it exists and tagged with the run.
+/// share the image, and with verify checks launch one instance from the AMI (fresh key pair, same subnet and
+/// security groups) to run them on. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
 public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>, IDeclaresHostRequirements
@@ -50,6 +52,19 @@ public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles)
         yield return new CreateImageStep();
         yield return new CopyImageStep();
         yield return new CommitArtifactStep();
+        if (source.Verify.Count > 0)
+        {
+            var key = new CreateBuildKeyStep<AmazonEbsState>();
+            var keyPair = new KeyPairStep(verify: true);
+            var instance = new RunInstanceStep(verify: true);
+            var ssh = new WaitForSshStep<AmazonEbsState>();
+            yield return new VerifyOutcomeStep();
+            yield return new InStage<AmazonEbsState>(key, Stage.Verify, "create the verify SSH key");
+            yield return new InStage<AmazonEbsState>(keyPair, Stage.Verify);
+            yield return new InStage<AmazonEbsState>(instance, Stage.Verify);
+            yield return new InStage<AmazonEbsState>(ssh, Stage.Verify, "wait for SSH on the verify instance");
+            yield return new VerifyAmiStep(new VerifyStep<AmazonEbsState>(), [ssh, instance, keyPair, key]);
+        }
     }
 
     protected override AmazonEbsState CreateState(AmazonEbsSourceConfig config, BuildContext context) => new(config, context);
@@ -74,5 +89,6 @@ public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles)
         }
 
         yield return "EBS volumes of the instance";
+        yield return $"with verify checks: a verify EC2 instance ({config.InstanceType}) launched from the AMI, with its own temporary key pair";
     }
 }

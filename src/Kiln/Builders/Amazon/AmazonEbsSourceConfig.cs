@@ -54,6 +54,9 @@ public sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
     [Description("Replace an existing AMI of the same name (deregistered, snapshots deleted) instead of failing.")]
     public bool ForceDeregister { get; init; }
 
+    [Description("What happens to the AMIs when the verify checks fail (or the verify instance cannot be started): deregister them and delete their snapshots, or keep them for inspection. Either way the build fails and publishes nothing.")]
+    public VerifyFailureAction OnVerifyFailure { get; init; } = VerifyFailureAction.Deregister;
+
     [Description("Encrypt the AMI's boot volume (with kms_key_id, or the account's default EBS key).")]
     public bool EncryptBoot { get; init; }
 

@@ -52,6 +52,9 @@ public sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext co
     /// <summary>Snapshot ids of each region's AMI.</summary>
     public Dictionary<string, IReadOnlyList<string>> Snapshots { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>True once the verify checks passed on an instance launched from the AMI.</summary>
+    public bool AmiVerified { get; set; }
+
     /// <summary>True once the AMIs are the build's result: from then on cleanup keeps them.</summary>
     public bool ImagesCommitted { get; set; }
 }

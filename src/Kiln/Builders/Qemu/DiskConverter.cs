@@ -27,6 +27,7 @@ internal static partial class DiskConverter
         DiskFormat.Vdi => ".vdi",
         DiskFormat.Vhdx => ".vhdx",
         DiskFormat.Ova => ".ova",
+        DiskFormat.Vmx => VmxBundle.FolderExtension,
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 

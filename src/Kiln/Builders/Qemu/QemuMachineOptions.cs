@@ -30,6 +30,12 @@ internal sealed record QemuMachineOptions
     /// <summary>A cloud-init NoCloud seed (cidata ISO), attached read-only as a second virtio disk.</summary>
     public string? SeedImage { get; init; }
 
+    /// <summary>The -device arguments that attach the drive "disk0" instead of virtio-blk, e.g. an AHCI disk as VMware's SATA.</summary>
+    public IReadOnlyList<string>? DiskDevices { get; init; }
+
+    /// <summary>QEMU's model of the network card (netdev "net0").</summary>
+    public string NetworkDevice { get; init; } = "virtio-net-pci";
+
     public IReadOnlyList<string> Arguments(int sshPort, string qmpSocket, string serialLog)
     {
         var args = new List<string>
@@ -43,11 +49,12 @@ internal sealed record QemuMachineOptions
             "-qmp", $"unix:{qmpSocket},server=on,wait=off",
             // unsafe: flushes are dropped while the build runs; QEMU still writes everything back when it exits
             // after the clean power-off the capture waits for. The verify boot writes to a throw-away snapshot.
-            "-drive", $"file={EscapeOption(DiskPath)},format={DiskFormat},if=virtio,cache={(Snapshot ? "writeback" : "unsafe")},discard=unmap",
+            "-drive", $"file={EscapeOption(DiskPath)},format={DiskFormat},if={(DiskDevices is null ? "virtio" : "none,id=disk0")},cache={(Snapshot ? "writeback" : "unsafe")},discard=unmap",
             "-netdev", $"user,id=net0,hostfwd=tcp:127.0.0.1:{sshPort.ToString(CultureInfo.InvariantCulture)}-:22",
-            "-device", "virtio-net-pci,netdev=net0",
+            "-device", $"{NetworkDevice},netdev=net0",
             "-device", "virtio-rng-pci",
         };
+        args.AddRange(DiskDevices ?? []);
         if (UseKvm)
         {
             args.AddRange(["-cpu", "host"]);

@@ -21,8 +21,11 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
     [Description("auto tries KVM with a short boot probe and falls back to TCG; kvm requires it; tcg never uses it.")]
     public QemuAccelerator Accelerator { get; init; } = QemuAccelerator.Auto;
 
-    [Description("Disk formats to capture: qcow2, raw, vmdk, vdi, vhdx, ova.")]
+    [Description("Disk formats to capture: qcow2, raw, vmdk, vdi, vhdx, ova, vmx (a VMware machine folder: .vmx plus its vmdk).")]
     public IReadOnlyList<DiskFormat> Formats { get; init; } = [DiskFormat.Qcow2];
+
+    [Description("The VMware machine the vmx format writes: firmware, disk type, disk and network adapters, guest OS.")]
+    public QemuVmxConfig Vmx { get; init; } = new();
 
     [Description("Compress the qcow2 output (smaller, slower to write; reads stay transparent).")]
     public bool CompressQcow2 { get; init; }
@@ -98,6 +101,11 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
         foreach (var problem in Base.Validate())
         {
             yield return problem with { PropertyPath = "base." + problem.PropertyPath };
+        }
+
+        foreach (var problem in Vmx.Validate(Base))
+        {
+            yield return problem with { PropertyPath = "vmx." + problem.PropertyPath };
         }
 
         if (!Qemu.DiskSize.TryParse(DiskSize, out _))
@@ -270,4 +278,5 @@ public enum DiskFormat
     Vdi,
     Vhdx,
     Ova,
+    Vmx,
 }

@@ -11,13 +11,13 @@ namespace Kiln.Builders.Amazon.Steps;
 /// <summary>
 /// The key pair the instance trusts: the user's named key pair and private key file, or a temporary one imported
 /// from the build key generated on this host, so the private key never crosses the network. Cleanup deletes the
-/// temporary key pair from the account.
+/// temporary key pair from the account. The verify instance always gets a fresh temporary one.
 /// </summary>
-public sealed class KeyPairStep : IStep<AmazonEbsState>
+public sealed class KeyPairStep(bool verify = false) : IStep<AmazonEbsState>
 {
     private ILedgerEntry? _entry;
 
-    public string Name => "import temporary key pair";
+    public string Name => verify ? "import the verify key pair" : "import temporary key pair";
 
     public Stage Stage => Stage.Boot;
 
@@ -25,7 +25,7 @@ public sealed class KeyPairStep : IStep<AmazonEbsState>
     {
         var config = state.Config;
         var context = state.Context;
-        if (config.SshKeypairName is { } named)
+        if (config.SshKeypairName is { } named && !verify)
         {
             var keyFile = context.Image.ResolvePath(config.SshPrivateKeyFile!);
             if (!File.Exists(keyFile))

@@ -10,14 +10,14 @@ namespace Kiln.Builders.Amazon.Steps;
 /// <summary>
 /// Launches the build instance (IMDSv2 required by default, every resource tagged with the run) and waits until
 /// it runs. Cleanup terminates it and waits until it is gone, so the security group can be deleted after it;
-/// a launch whose answer was lost is found again by its client token.
+/// a launch whose answer was lost is found again by its client token. With <c>verify</c> it launches the built AMI instead.
 /// </summary>
-public sealed class RunInstanceStep : IStep<AmazonEbsState>
+public sealed class RunInstanceStep(bool verify = false) : IStep<AmazonEbsState>
 {
     private ILedgerEntry? _entry;
     private string? _clientToken;
 
-    public string Name => "launch the build instance";
+    public string Name => verify ? "launch the verify instance" : "launch the build instance";
 
     public Stage Stage => Stage.Boot;
 
@@ -26,17 +26,19 @@ public sealed class RunInstanceStep : IStep<AmazonEbsState>
         var config = state.Config;
         var context = state.Context;
         var ec2 = state.Ec2;
-        var name = $"kiln {context.BuildName}";
+        var name = verify ? $"kiln verify {context.BuildName}" : $"kiln {context.BuildName}";
+        var imageId = verify ? state.Images[ec2.Region] : state.SourceImage!.ImageId;
         _clientToken = Guid.NewGuid().ToString("N");
         var request = new RunInstancesRequest
         {
-            ImageId = state.SourceImage!.ImageId,
+            ImageId = imageId,
             InstanceType = config.InstanceType,
             MinCount = 1,
             MaxCount = 1,
             KeyName = state.KeyPairName,
             ClientToken = _clientToken,
-            BlockDeviceMappings = BlockDevices(config, state.SourceImage),
+            // The verify instance boots the AMI as a user would: with the AMI's own block devices.
+            BlockDeviceMappings = verify ? null : BlockDevices(config, state.SourceImage!),
             MetadataOptions = new InstanceMetadataOptionsRequest
             {
                 HttpEndpoint = InstanceMetadataEndpointState.Enabled,
@@ -74,7 +76,7 @@ public sealed class RunInstanceStep : IStep<AmazonEbsState>
         var response = await ec2.CallAsync("RunInstances", (c, t) => c.RunInstancesAsync(request, t), cancellationToken);
         var instanceId = response.Reservation.Instances[0].InstanceId;
         await _entry.UpdateAsync(ec2.Resource(Ec2ResourceKinds.Instance, instanceId, null, (Ec2ResourceKinds.ClientTokenKey, _clientToken)), cancellationToken);
-        context.Log.Info($"launched {instanceId} ({config.InstanceType}) from {state.SourceImage.ImageId}");
+        context.Log.Info($"launched {instanceId} ({config.InstanceType}) from {imageId}");
 
         Instance? instance = null;
         await ec2.Waiter.UntilAsync($"instance {instanceId} to run", config.Waits.InstanceRunning, "instance_running", async token =>

@@ -19,14 +19,6 @@ public sealed class ValidateAwsStep : IStep<AmazonEbsState>
     {
         var config = state.Config;
         var context = state.Context;
-        if (context.Source.Verify.Count > 0)
-        {
-            // Checks that silently never run would pass an image nobody verified.
-            throw new KilnException(
-                $"Source '{context.Source.Name}' lists verify checks, but amazon-ebs does not boot its AMI to run them yet.",
-                "Run the checks as provisioners, or exclude this source from them with only/except.");
-        }
-
         var region = Ec2Clients.ResolveRegion(config.Region, config.Profile);
         var location = new Ec2Location(region, config.Profile, config.Endpoint);
         var log = context.Log;

@@ -36,6 +36,13 @@ internal sealed class ConvertDisksStep : IStep<QemuBuildState>
                 await OvaPackage.WriteAsync(target, new OvaPackage.Machine(state.OutputName, state.Config.Cpus, state.Config.Memory, size), vmdk, cancellationToken);
                 File.Delete(vmdk);
             }
+            else if (format == DiskFormat.Vmx)
+            {
+                Directory.CreateDirectory(target);
+                var vmdk = Path.Combine(target, VmxBundle.DiskFileName(state.OutputName));
+                await DiskConverter.ConvertAsync(context, overlay, "qcow2", vmdk, "vmdk", VmxBundle.VmdkOptions(state.Config.Vmx.DiskType), cancellationToken);
+                await VmxBundle.WriteVmxAsync(target, new VmxBundle.Machine(state.OutputName, state.Config.Cpus, state.Config.Memory, state.Config.Vmx), cancellationToken);
+            }
             else
             {
                 var (qemuFormat, options) = DiskConverter.Target(format, state.Config.CompressQcow2);

@@ -21,6 +21,17 @@ internal sealed class PublishOutputsStep : IStep<QemuBuildState>
             cancellationToken.ThrowIfCancellationRequested();
             var staged = state.Captured[format];
             var target = Path.GetFullPath(Path.Combine(output, Path.GetFileName(staged)));
+            if (format == DiskFormat.Vmx)
+            {
+                MoveFolder(staged, target);
+                outputs["vmx"] = Path.Combine(target, VmxBundle.VmxFileName(state.OutputName));
+                outputs["vmx_disk"] = Path.Combine(target, VmxBundle.DiskFileName(state.OutputName));
+                var folderFiles = Directory.EnumerateFiles(target).Order(StringComparer.Ordinal).Select(f => new ArtifactFile(f, new FileInfo(f).Length)).ToList();
+                files.AddRange(folderFiles);
+                state.Context.Log.Info($"captured {target}/ ({DiskSize.Format(folderFiles.Sum(f => f.Size))})");
+                continue;
+            }
+
             File.Move(staged, target, overwrite: true);
             outputs[format.ToString().ToLowerInvariant()] = target;
             files.Add(new ArtifactFile(target, new FileInfo(target).Length));
@@ -43,4 +54,15 @@ internal sealed class PublishOutputsStep : IStep<QemuBuildState>
     }
 
     public Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A folder replaces the previous build's whole, by rename: its old files must not mix with the new ones.</summary>
+    private static void MoveFolder(string staged, string target)
+    {
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
+        Directory.Move(staged, target);
+    }
 }

@@ -87,7 +87,12 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
             }
         }
 
-        throw new KilnException("the verify boot needs a disk output (qcow2, raw, vmdk, vdi or vhdx), but only an OVA was captured", "add qcow2 to formats, or set verify.enabled: false");
+        if (state.Artifacts.LastOrDefault()?.Outputs.TryGetValue("vmx_disk", out var vmxDisk) == true)
+        {
+            return (vmxDisk, "vmdk");
+        }
+
+        throw new KilnException("the verify boot needs a disk output (qcow2, raw, vmdk, vdi, vhdx or vmx), but only an OVA was captured", "add qcow2 to formats, or set verify.enabled: false");
     }
 
     private async Task<string> WriteFileAsync(QemuBuildState state, string name, string content, CancellationToken cancellationToken)

@@ -1,0 +1,10 @@
+namespace Kiln.Builders.Amazon;
+
+public enum VerifyFailureAction
+{
+    /// <summary>Deregister the AMIs and delete their snapshots, in every region.</summary>
+    Deregister,
+
+    /// <summary>Keep the AMIs (untagged as a result: nothing is published) for inspection.</summary>
+    Keep,
+}
