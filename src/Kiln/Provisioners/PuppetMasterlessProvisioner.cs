@@ -148,7 +148,7 @@ public sealed class PuppetMasterlessProvisioner : Provisioner<PuppetMasterlessCo
 
     private static string Local(BuildContext context, string path, string key)
     {
-        var full = ProvisionerPaths.Resolve(context, path);
+        var full = context.Image.ResolvePath(path);
         return File.Exists(full) || Directory.Exists(full)
             ? full
             : throw new KilnException($"puppet-masterless: {key} '{path}' not found (looked for {full})", "paths are relative to the definition file");
