@@ -33,6 +33,15 @@ public interface IKilnImages : IKilnBuild
     [Parameter("Rebuild images even when they are up to date.")]
     bool Force => this.Parameter<bool>();
 
+    [Parameter("Run every provisioning step: neither resume from cached layers nor keep new ones.")]
+    bool NoCache => this.Parameter<bool>();
+
+    [Parameter("Largest size of the provisioning layer cache, e.g. 20G; least recently used layers go first (default: no limit).")]
+    string? CacheSize => this.Parameter<string>();
+
+    [Parameter("For CleanImages: also drop the cached provisioning layers.")]
+    bool CleanLayers => this.Parameter<bool>();
+
     [Parameter("What a failed build leaves: cleanup (default), abort (keep everything) or debug (keep the machine, wait for Enter).")]
     OnErrorMode OnError => this.Parameter<OnErrorMode?>() ?? OnErrorMode.Cleanup;
 
@@ -62,6 +71,8 @@ public interface IKilnImages : IKilnBuild
         Vars = Var,
         VarFiles = VarFile,
         Force = Force,
+        NoCache = NoCache,
+        CacheSize = CacheSize is null ? null : ImageBuildSettings.ParseCacheSize(CacheSize),
         OnError = OnError,
         Parallel = Parallel,
         Output = Output,
@@ -147,9 +158,14 @@ public interface IKilnImages : IKilnBuild
         });
 
     Target CleanImages => _ => _
-        .Description("Deletes the images output folder (the base image cache is kept).")
+        .Description("Deletes the images output folder (the base image cache is kept; --clean-layers drops the provisioning layers).")
         .Executes(() =>
         {
+            if (CleanLayers)
+            {
+                Session.Info($"dropped {KilnImages.ClearLayers(ImageSettings)} cached provisioning layer(s)");
+            }
+
             var output = Path.GetFullPath(Output, Session.RootDirectory);
             if (Directory.Exists(output))
             {

@@ -16,6 +16,9 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
     protected override IEnumerable<string> InputFiles(FileConfig config) =>
         config is { Direction: FileDirection.Upload, Source: { } source } ? [source] : [];
 
+    // A download writes to the build host, which a cached layer cannot replay.
+    protected override bool Cacheable(FileConfig config) => config.Direction == FileDirection.Upload;
+
     protected override Task RunAsync(FileConfig config, BuildState state, CancellationToken cancellationToken) =>
         config.Direction == FileDirection.Upload
             ? UploadAsync(config, state, cancellationToken)

@@ -14,8 +14,12 @@ public abstract class Provisioner<TConfig> : IProvisioner
 
     protected virtual IEnumerable<string> InputFiles(TConfig config) => [];
 
+    protected virtual bool Cacheable(TConfig config) => true;
+
     Task IProvisioner.RunAsync(ProvisionerConfig config, BuildState state, CancellationToken cancellationToken) =>
         RunAsync((TConfig)config, state, cancellationToken);
 
     IEnumerable<string> IProvisioner.InputFiles(ProvisionerConfig config) => InputFiles((TConfig)config);
+
+    bool IProvisioner.Cacheable(ProvisionerConfig config) => Cacheable((TConfig)config);
 }

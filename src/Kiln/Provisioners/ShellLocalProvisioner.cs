@@ -13,6 +13,9 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
 
     protected override IEnumerable<string> InputFiles(ShellLocalConfig config) => config.Script is null ? [] : [config.Script];
 
+    // It runs on the build host: a cached layer cannot replay that.
+    protected override bool Cacheable(ShellLocalConfig config) => false;
+
     protected override async Task RunAsync(ShellLocalConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;

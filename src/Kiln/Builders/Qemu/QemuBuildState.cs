@@ -1,10 +1,11 @@
+using Kiln.Builders.Qemu.Layers;
 using Kiln.Communicators;
 using Kiln.Pipeline;
 
 namespace Kiln.Builders.Qemu;
 
 /// <summary>What the QEMU builder's steps share while one build runs.</summary>
-public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder
+public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder, IProvisionCheckpoints
 {
     public QemuSourceConfig Config { get; } = config;
 
@@ -47,4 +48,12 @@ public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config
     public Dictionary<DiskFormat, string> Captured { get; } = [];
 
     public string OutputName => Config.OutputName ?? Context.Image.Name;
+
+    /// <summary>Provisioning steps whose cached layer the machine boots with.</summary>
+    public int ResumedSteps { get; internal set; }
+
+    internal LayerSealer? Sealer { get; set; }
+
+    public Task SealAsync(int step, CancellationToken cancellationToken) =>
+        Sealer?.SealAsync(this, step, cancellationToken) ?? Task.CompletedTask;
 }

@@ -1,3 +1,4 @@
+using Kiln.Builders.Qemu.Layers;
 using Kiln.Communicators;
 using Kiln.Definitions;
 using Kiln.Pipeline;
@@ -9,10 +10,11 @@ namespace Kiln.Builders.Qemu;
 /// Local disk images with QEMU, Packer's qemu builder in Kiln's pipeline: base → overlay → boot → provision →
 /// clean → shut down → convert (qcow2, raw, vmdk, vdi, vhdx, ova) → boot the captured image → verify.
 /// </summary>
-public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
+public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IProvisionLayerCache
 {
     private readonly ImageCache _cache;
     private readonly PluginCatalog? _catalog;
+    private readonly LayerStore _layers;
 
     public QemuBuilder()
         : this(null)
@@ -21,15 +23,35 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
 
     /// <param name="cacheDirectory">Where base images are cached, instead of $KILN_CACHE or ~/.cache/kiln.</param>
     /// <param name="catalog">The provisioners that provision and verify steps may use; by default every built-in one.</param>
-    public QemuBuilder(string? cacheDirectory, PluginCatalog? catalog = null)
+    /// <param name="layerDirectory">Where provisioning layers are cached, instead of <c>layers</c> in the cache directory.</param>
+    public QemuBuilder(string? cacheDirectory, PluginCatalog? catalog = null, string? layerDirectory = null)
     {
         _cache = cacheDirectory is null ? ImageCache.Default() : new ImageCache(cacheDirectory);
         _catalog = catalog;
+        _layers = layerDirectory is null ? LayerStore.In(_cache) : new LayerStore(layerDirectory);
     }
 
     public override string Type => "qemu";
 
     public string CacheDirectory => _cache.Root;
+
+    public string LayerDirectory => _layers.Root;
+
+    public (int Steps, DateTimeOffset? Cached) CachedPrefix(ProvisionLayers layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        for (var k = layers.CacheableSteps; k >= 1; k--)
+        {
+            if (Enumerable.Range(1, k).All(step => _layers.Find(layers.Keys[step - 1]!) is not null))
+            {
+                return (k, _layers.Find(layers.Keys[k - 1]!)!.Created);
+            }
+        }
+
+        return (0, null);
+    }
+
+    public int ClearLayers() => _layers.Clear();
 
     protected override QemuBuildState CreateState(QemuSourceConfig config, BuildContext context) => new(context, config);
 
@@ -37,6 +59,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
     {
         yield return new ResolveBaseStep(_cache);
         yield return new SelectAcceleratorStep(_cache);
+        yield return new ResumeFromLayerStep(_layers);
         yield return new CreateOverlayStep();
         yield return new CreateBuildKeyStep<QemuBuildState>();
         yield return new StartMachineStep(verifyBoot: false);
