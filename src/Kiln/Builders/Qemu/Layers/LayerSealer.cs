@@ -13,12 +13,10 @@ namespace Kiln.Builders.Qemu.Layers;
 /// rebased onto the layer before, goes into the cache. A layer that cannot be written is a warning: the build goes on,
 /// uncached from there.
 /// </summary>
-internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, string? parentKey, string parentPath, string parentFormat) : IAsyncDisposable
+internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, LayerParent parent) : IAsyncDisposable
 {
     private readonly List<ILedgerEntry> _overlays = [];
-    private string? _parentKey = parentKey;
-    private string _parentPath = parentPath;
-    private string _parentFormat = parentFormat;
+    private LayerParent _parent = parent;
     private bool _stopped;
 
     public async Task SealAsync(QemuBuildState state, int step, CancellationToken cancellationToken)
@@ -121,47 +119,12 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, stri
 
     private async Task StoreAsync(QemuBuildState state, string key, int step, string sealedDisk, CancellationToken cancellationToken)
     {
-        var partial = await store.CreatePartialAsync(state.Context.Ledger, cancellationToken);
-        try
+        if (!await store.AddAsync(state.Context, key, _parent, step, layers.Keys.Count, sealedDisk, cancellationToken))
         {
-            var disk = Path.Combine(partial.Resource.Id, LayerStore.DiskFile);
-            await using (var source = new FileStream(sealedDisk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
-            await using (var target = new FileStream(disk, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
-            {
-                await source.CopyToAsync(target, cancellationToken);
-                await target.FlushAsync(cancellationToken);
-            }
-
-            await HostTool.RunAsync(state.Context, "qemu-img", ["rebase", "-u", "-f", "qcow2", "-b", _parentPath, "-F", _parentFormat, disk], cancellationToken);
-            var info = new LayerInfo
-            {
-                Key = key,
-                Parent = _parentKey,
-                Backing = _parentPath,
-                Step = step,
-                Steps = layers.Keys.Count,
-                Created = DateTimeOffset.UtcNow,
-                Sha256 = await LayerStore.HashAsync(disk, cancellationToken),
-                Size = new FileInfo(disk).Length,
-            };
-            if (!store.Commit(partial.Resource.Id, info))
-            {
-                throw new IOException("another build cached the same layer meanwhile");
-            }
-
-            _parentKey = key;
-            _parentPath = store.DiskOf(key);
-            _parentFormat = "qcow2";
+            throw new IOException("another build cached the same layer meanwhile");
         }
-        finally
-        {
-            if (Directory.Exists(partial.Resource.Id))
-            {
-                Directory.Delete(partial.Resource.Id, recursive: true);
-            }
 
-            await partial.ReleaseAsync(CancellationToken.None);
-        }
+        _parent = new LayerParent(key, store.DiskOf(key), "qcow2");
     }
 
     private static async Task RunAsync(ICommunicator communicator, RemoteCommand command, string what, CancellationToken cancellationToken)

@@ -80,7 +80,7 @@ internal sealed class LayerStore(string root)
     }
 
     /// <summary>A directory to write a new layer in, recorded in the ledger first so a killed build's half-written layer is swept.</summary>
-    public async Task<ILedgerEntry> CreatePartialAsync(ILedger ledger, CancellationToken cancellationToken)
+    private async Task<ILedgerEntry> CreatePartialAsync(ILedger ledger, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Root, $"{PartialPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var entry = await ledger.RecordAsync(new LedgerResource(DirectorySweeper.ResourceKind, path), cancellationToken);
@@ -97,8 +97,52 @@ internal sealed class LayerStore(string root)
         return entry;
     }
 
+    /// <summary>
+    /// Copies <paramref name="sealedDisk"/> (a qcow2 holding one step's changes) into the cache as layer
+    /// <paramref name="key"/>, pointed at <paramref name="parent"/>'s disk. It is written in a ledgered partial directory
+    /// and renamed into place whole; false if another build made the same layer first.
+    /// </summary>
+    public async Task<bool> AddAsync(BuildContext context, string key, LayerParent parent, int step, int steps, string sealedDisk, CancellationToken cancellationToken)
+    {
+        var partial = await CreatePartialAsync(context.Ledger, cancellationToken);
+        try
+        {
+            var disk = Path.Combine(partial.Resource.Id, DiskFile);
+            await using (var source = new FileStream(sealedDisk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
+            await using (var target = new FileStream(disk, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                await source.CopyToAsync(target, cancellationToken);
+                await target.FlushAsync(cancellationToken);
+            }
+
+            // Unsafe rebase: only the pointer changes; the parent's cached disk holds the same bits as the disk the step ran on.
+            await HostTool.RunAsync(context, "qemu-img", ["rebase", "-u", "-f", "qcow2", "-b", parent.Path, "-F", parent.Format, disk], cancellationToken);
+            var info = new LayerInfo
+            {
+                Key = key,
+                Parent = parent.Key,
+                Backing = parent.Path,
+                Step = step,
+                Steps = steps,
+                Created = DateTimeOffset.UtcNow,
+                Sha256 = await HashAsync(disk, cancellationToken),
+                Size = new FileInfo(disk).Length,
+            };
+            return Commit(partial.Resource.Id, info);
+        }
+        finally
+        {
+            if (Directory.Exists(partial.Resource.Id))
+            {
+                Directory.Delete(partial.Resource.Id, recursive: true);
+            }
+
+            await partial.ReleaseAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>Writes the record and renames the partial directory into place; false if another build made the same layer first.</summary>
-    public bool Commit(string partial, LayerInfo layer)
+    private bool Commit(string partial, LayerInfo layer)
     {
         var info = Path.Combine(partial, InfoFile);
         File.WriteAllText(info, JsonSerializer.Serialize(layer, Json));

@@ -53,7 +53,7 @@ internal sealed class ResumeFromLayerStep(LayerStore store) : IStep<QemuBuildSta
                 store.Touch(layers.Keys[step - 1]!);
             }
 
-            state.Sealer = new LayerSealer(store, layers, top.Key, store.DiskOf(top.Key), "qcow2");
+            state.Sealer = new LayerSealer(store, layers, new LayerParent(top.Key, store.DiskOf(top.Key), "qcow2"));
             state.ResumedSteps = k;
             state.BaseImagePath = store.DiskOf(top.Key);
             state.BaseImageFormat = "qcow2";
@@ -61,7 +61,7 @@ internal sealed class ResumeFromLayerStep(LayerStore store) : IStep<QemuBuildSta
             return;
         }
 
-        state.Sealer = new LayerSealer(store, layers, null, state.BaseImagePath!, state.BaseImageFormat!);
+        state.Sealer = new LayerSealer(store, layers, new LayerParent(null, state.BaseImagePath!, state.BaseImageFormat!));
         log.Info($"no cached layers for these steps; steps 1-{layers.CacheableSteps} of {total} will be cached");
     }
 
