@@ -167,6 +167,38 @@ public sealed class LayerCacheTests : IDisposable
         Assert.Empty(_store.All());
     }
 
+    [Fact]
+    public async Task InspectImages_says_where_a_build_of_a_definition_would_resume()
+    {
+        var templates = Directory.CreateDirectory(Path.Combine(_root, "templates")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(templates, "web.kiln.yaml"), $$"""
+            name: web
+            sources:
+              local: { type: qemu, base: { image: {{_base}} } }
+            provision:
+              - shell: { inline: ["echo one"] }
+              - shell: { inline: ["echo two"] }
+              - shell-local: { inline: ["echo on the host"] }
+            """, Token);
+        var settings = new Kiln.Images.ImageBuildSettings
+        {
+            WorkingDirectory = _root,
+            Templates = "templates",
+            Environment = new Dictionary<string, string>(),
+            Catalog = Kiln.Plugins.PluginCatalog.Default.With(builders: [new QemuBuilder(QemuTestEnvironment.CacheDirectory, layerDirectory: _store.Root)]),
+        };
+        Assert.Contains("web.local: no cached layers; steps 1-2 of 3 would be cached", Kiln.Images.KilnImages.Inspect(settings), StringComparison.Ordinal);
+
+        var definitions = Kiln.Images.KilnImages.Load(settings);
+        var image = definitions.Resolve("web", Kiln.Images.BuildFingerprint.Scope);
+        var keys = Kiln.Images.ProvisionLayerKeys.Compute(image, image.Sources[0], settings.Catalog, definitions.Redactor, [])!.Keys;
+        Assert.True(await _store.AddAsync(_context, keys[0]!, new LayerParent(null, _base, "qcow2"), 1, 3, Step(_base, 1), Token));
+
+        Assert.Contains("web.local: would resume after step 1 of 3 (cached ", Kiln.Images.KilnImages.Inspect(settings), StringComparison.Ordinal);
+        Assert.Equal(1, Kiln.Images.KilnImages.ClearLayers(settings));
+        Assert.Empty(_store.All());
+    }
+
     /// <summary>Caches layers 1..count as a build would: each step writes its own pattern at its own offset.</summary>
     private async Task CacheStepsAsync(int count)
     {
