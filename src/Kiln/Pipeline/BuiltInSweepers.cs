@@ -59,7 +59,15 @@ public sealed class FileSweeper : IResourceSweeper
     public Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        File.Delete(resource.Id);
+        try
+        {
+            File.Delete(resource.Id);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its directory was swept first (a build's work directory holds most of its files): the file went with it.
+        }
+
         return Task.CompletedTask;
     }
 }
