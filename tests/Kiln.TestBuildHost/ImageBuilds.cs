@@ -1,6 +1,6 @@
 using Kiln.Builders.Qemu;
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Consoles;
 using Kiln.Plugins;
 
 /// <summary>
@@ -16,7 +16,7 @@ internal static class ImageBuilds
             Templates = templates,
             Output = output,
             LedgerDirectory = ledger,
-            Catalog = PluginCatalog.Default.With(builders: [new QemuBuilder(cache, layerDirectory: layers)]),
+            Catalog = PluginCatalog.Default.With(builders: [new QemuBuilder(cache, layers)]),
             Console = new PlainBuildConsole(Console.Out),
             Interaction = new NoOne(),
             Environment = new Dictionary<string, string>(),

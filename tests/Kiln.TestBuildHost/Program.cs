@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using Kiln.Builders;
+using Kiln.Consoles;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Secrets;
+using Kiln.Sessions;
 
 // Usage: Kiln.TestBuildHost <ledger-directory> <scratch-root>
 //    or: Kiln.TestBuildHost images <templates> <output> <ledger-directory> <image-cache> <layer-directory>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Images;
 

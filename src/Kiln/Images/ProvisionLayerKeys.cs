@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Plugins;
 using Kiln.Secrets;
 

@@ -4,7 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Layers;
-using Kiln.Pipeline;
+using Kiln.Builders.Qemu.Steps;
+using Kiln.Engine;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
@@ -185,7 +186,7 @@ public sealed class LayerCacheTests : IDisposable
             WorkingDirectory = _root,
             Templates = "templates",
             Environment = new Dictionary<string, string>(),
-            Catalog = Kiln.Plugins.PluginCatalog.Default.With(builders: [new QemuBuilder(QemuTestEnvironment.CacheDirectory, layerDirectory: _store.Root)]),
+            Catalog = Kiln.Plugins.PluginCatalog.Default.With(builders: [new QemuBuilder(QemuTestEnvironment.CacheDirectory, _store.Root)]),
         };
         Assert.Contains("web.local: no cached layers; steps 1-2 of 3 would be cached", Kiln.Images.KilnImages.Inspect(settings), StringComparison.Ordinal);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Kiln.Builders.Qemu.Layers;
-using Kiln.Pipeline;
+using Kiln.Ledger;
+using Kiln.Plugins;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
@@ -74,7 +75,7 @@ public sealed class QemuLayerCrashTests : IDisposable
         Assert.Empty(new LayerStore(layers).All());
 
         var log = new TestLog();
-        var report = await new LedgerSweep(ledger, log).RunAsync(ct);
+        var report = await new LedgerSweep(ledger, PluginCatalog.Default.Sweepers, log).RunAsync(ct);
         Assert.True(report.Complete, log.Text);
         Assert.Contains(report.Cleaned, c => c.Resource.Id == partial);
         Assert.False(Directory.Exists(partial));

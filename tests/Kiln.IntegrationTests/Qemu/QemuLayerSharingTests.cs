@@ -1,7 +1,7 @@
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Layers;
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Consoles;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -78,7 +78,7 @@ public sealed class QemuLayerSharingTests : IDisposable
                 Images = images,
                 Output = "output",
                 LedgerDirectory = Path.Combine(_root, "ledger"),
-                Catalog = PluginCatalog.Default.With(builders: [new QemuBuilder(QemuTestEnvironment.CacheDirectory, layerDirectory: Layers)]),
+                Catalog = PluginCatalog.Default.With(builders: [new QemuBuilder(QemuTestEnvironment.CacheDirectory, Layers)]),
                 Console = new PlainBuildConsole(TextWriter.Synchronized(log)),
                 Interaction = new NonInteractive(),
                 Environment = new Dictionary<string, string>(),

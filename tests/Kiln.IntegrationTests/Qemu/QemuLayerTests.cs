@@ -2,7 +2,7 @@ using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Layers;
 using Kiln.Definitions;
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Provisioners;
 using Kiln.Testing;
@@ -66,6 +66,7 @@ public sealed class QemuLayerTests : IDisposable
             image: "layered",
             ledger: ledger,
             log: log,
+            plugins: Catalog,
             provisioners:
             [
                 Shell($"{random} > /var/kiln-token1"),
@@ -77,7 +78,7 @@ public sealed class QemuLayerTests : IDisposable
             verify: verify);
         context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, Catalog, context.Redactor, []) };
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
-        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog, LayerDirectory);
+        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, LayerDirectory);
         await using var pipeline = builder.CreatePipeline(context);
         try
         {

@@ -1,5 +1,5 @@
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Tests.Images;
 

@@ -1,5 +1,6 @@
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Steps;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -15,9 +16,9 @@ public sealed class ProvisionCheckpointTests
     {
         var log = new TestLog();
         var entries = new[] { "a", "b", "c", "d" }.Select(l => new ResolvedPlugin<ProvisionerConfig>("scripted", new ScriptedConfig { Label = l }, null)).ToList();
-        var state = new CheckpointState(TestBuild.Context(new TestSourceConfig(), provisioners: entries, log: log), resumed: 2, _provisioner.Calls);
+        var state = new CheckpointState(TestBuild.Context(new TestSourceConfig(), provisioners: entries, log: log, plugins: PluginCatalog.Default.With(provisioners: [_provisioner])), resumed: 2, _provisioner.Calls);
 
-        await new ProvisionStep<CheckpointState>(PluginCatalog.Default.With(provisioners: [_provisioner])).RunAsync(state, TestContext.Current.CancellationToken);
+        await new ProvisionStep<CheckpointState>().RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Equal(["c", "seal 3", "d", "seal 4"], _provisioner.Calls);
         Assert.Contains("info: provisioner 1/4: scripted (cached)", log.Lines);

@@ -1,6 +1,6 @@
 using Kiln.Builders.Qemu.Layers;
 using Kiln.Communicators;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 

@@ -4,7 +4,9 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 
 namespace Kiln.Builders.Qemu;
 

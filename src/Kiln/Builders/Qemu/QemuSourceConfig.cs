@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 

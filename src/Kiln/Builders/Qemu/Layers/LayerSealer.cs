@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using Kiln.Communicators;
+using Kiln.Builders.Qemu.Steps;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Steps;
 
 namespace Kiln.Builders.Qemu.Layers;
 
@@ -31,7 +33,7 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         if (store.Find(key) is not null)
         {
             // Another build made it meanwhile: its bits differ from this disk's, so layers on top of this disk cannot go on top of it.
-            log.Info($"layer {ResumeFromLayerStep.Short(key)} (after step {step}) was cached by another build meanwhile; later steps are not cached in this build");
+            log.Info($"layer {LayerStore.Short(key)} (after step {step}) was cached by another build meanwhile; later steps are not cached in this build");
             _stopped = true;
             return;
         }
@@ -44,7 +46,7 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            log.Warn($"could not seal the disk after step {step} as layer {ResumeFromLayerStep.Short(key)}: {ex.Message}; later steps are not cached");
+            log.Warn($"could not seal the disk after step {step} as layer {LayerStore.Short(key)}: {ex.Message}; later steps are not cached");
             _stopped = true;
             return;
         }
@@ -55,17 +57,17 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or KilnException)
         {
-            log.Warn($"could not write layer {ResumeFromLayerStep.Short(key)} (after step {step}) to the cache at {store.Root}: {ex.Message}; the build goes on without caching");
+            log.Warn($"could not write layer {LayerStore.Short(key)} (after step {step}) to the cache at {store.Root}: {ex.Message}; the build goes on without caching");
             _stopped = true;
             return;
         }
 
-        log.Info(string.Create(CultureInfo.InvariantCulture, $"sealed step {step} as layer {ResumeFromLayerStep.Short(key)} in {watch.Elapsed.TotalSeconds:0.0} s"));
+        log.Info(string.Create(CultureInfo.InvariantCulture, $"sealed step {step} as layer {LayerStore.Short(key)} in {watch.Elapsed.TotalSeconds:0.0} s"));
         if (layers.SizeLimit is { } limit)
         {
             foreach (var evicted in store.Evict(limit))
             {
-                log.Info($"evicted layer {ResumeFromLayerStep.Short(evicted)} (cache larger than {DiskSize.Format(limit)})");
+                log.Info($"evicted layer {LayerStore.Short(evicted)} (cache larger than {DiskSize.Format(limit)})");
             }
         }
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Builders.Qemu.Layers;
 
@@ -269,6 +270,9 @@ internal sealed class LayerStore(string root)
     private DateTime LastUsed(LayerInfo layer) => File.GetLastWriteTimeUtc(Path.Combine(DirectoryOf(layer.Key), UsedFile));
 
     private string LockOf(string key) => Path.Combine(Root, Name(key) + ".lock");
+
+    /// <summary>The first 12 hex digits of a key, as logs name a layer.</summary>
+    public static string Short(string key) => Name(key)[..Math.Min(12, Name(key).Length)];
 
     private static string Name(string key) => key.StartsWith("sha256:", StringComparison.Ordinal) ? key["sha256:".Length..] : key;
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Kiln.Builders.Qemu.Layers;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Finds the longest prefix of the provisioning steps whose layers are cached and sound, and makes its last layer the
@@ -57,7 +58,7 @@ internal sealed class ResumeFromLayerStep(LayerStore store) : IStep<QemuBuildSta
             state.ResumedSteps = k;
             state.BaseImagePath = store.DiskOf(top.Key);
             state.BaseImageFormat = "qcow2";
-            log.Info(string.Create(CultureInfo.InvariantCulture, $"resumed after step {k} of {total} (cached {top.Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC, layer {Short(top.Key)})"));
+            log.Info(string.Create(CultureInfo.InvariantCulture, $"resumed after step {k} of {total} (cached {top.Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC, layer {LayerStore.Short(top.Key)})"));
             return;
         }
 
@@ -75,8 +76,6 @@ internal sealed class ResumeFromLayerStep(LayerStore store) : IStep<QemuBuildSta
 
         ReleaseLocks();
     }
-
-    internal static string Short(string key) => key.StartsWith("sha256:", StringComparison.Ordinal) ? key[7..19] : key;
 
     /// <summary>Locks and checks layers 1..k; returns how many from the bottom are usable and, if one is not, why.</summary>
     private async Task<(int Usable, string? Problem)> CheckChainAsync(QemuBuildState state, ProvisionLayers layers, int k, CancellationToken cancellationToken)
@@ -109,7 +108,7 @@ internal sealed class ResumeFromLayerStep(LayerStore store) : IStep<QemuBuildSta
                     store.Remove(key);
                 }
 
-                return (step - 1, $"cached layer {Short(key)} (after step {step}) is not usable: {problem}; it is removed and steps from {step} on run again");
+                return (step - 1, $"cached layer {LayerStore.Short(key)} (after step {step}) is not usable: {problem}; it is removed and steps from {step} on run again");
             }
         }
 
