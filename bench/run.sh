@@ -8,13 +8,14 @@
 #   bench/run.sh noop --packer-rebuilds=3
 #
 # Cases (issue 8's numbering): e2e (1, one QEMU build end to end), formats (2, qcow2 + vmdk + vdi + ova),
-# noop (3, ten built images built again), validate (4, 100 definitions), checksum (5, sha256 of a large file).
+# noop (3, ten built images built again), validate (4, 100 definitions), checksum (5, sha256 of a large file);
+# edit (issue 17: change the last of three provisioning steps and build again).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
 RESULTS="$BENCH/results/latest.md"
-ALL_CASES=(e2e formats noop validate checksum)
+ALL_CASES=(e2e formats noop validate checksum edit)
 RUNS=3
 PACKER_REBUILDS=1
 CHECKSUM_GIB=4
@@ -24,7 +25,7 @@ for arg in "$@"; do
         --quick) CHECKSUM_GIB=1 ;;
         --runs=*) RUNS="${arg#--runs=}" ;;
         --packer-rebuilds=*) PACKER_REBUILDS="${arg#--packer-rebuilds=}" ;;
-        e2e|formats|noop|validate|checksum) CASES+=("$arg") ;;
+        e2e|formats|noop|validate|checksum|edit) CASES+=("$arg") ;;
         -h|--help) sed -n 2,12p "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown case or option '$arg' (cases: ${ALL_CASES[*]}; options: --quick --runs=N --packer-rebuilds=N)" >&2; exit 2 ;;
     esac

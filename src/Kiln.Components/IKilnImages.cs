@@ -36,6 +36,15 @@ public interface IKilnImages : IKilnBuild
     [Parameter("Rebuild images even when they are up to date.")]
     bool Force => this.Parameter<bool>();
 
+    [Parameter("Run every provisioning step: neither resume from cached layers nor keep new ones.")]
+    bool NoCache => this.Parameter<bool>();
+
+    [Parameter("Largest size of the provisioning layer cache, e.g. 20G; least recently used layers go first (default: no limit).")]
+    string? CacheSize => this.Parameter<string>();
+
+    [Parameter("For CleanImages: also drop the cached provisioning layers.")]
+    bool CleanLayers => this.Parameter<bool>();
+
     [Parameter("What a failed build leaves: cleanup (default), abort (keep everything) or debug (keep the machine, wait for Enter).")]
     OnErrorMode OnError => this.Parameter<OnErrorMode?>() ?? OnErrorMode.Cleanup;
 
@@ -65,6 +74,8 @@ public interface IKilnImages : IKilnBuild
         Vars = Var,
         VarFiles = VarFile,
         Force = Force,
+        NoCache = NoCache,
+        CacheSize = CacheSize is null ? null : ImageBuildSettings.ParseCacheSize(CacheSize),
         OnError = OnError,
         Parallel = Parallel,
         Output = Output,
@@ -187,9 +198,14 @@ public interface IKilnImages : IKilnBuild
         });
 
     Target CleanImages => _ => _
-        .Description("Deletes the images output folder (the base image cache is kept).")
+        .Description("Deletes the images output folder (the base image cache is kept; --clean-layers drops the provisioning layers).")
         .Executes(() =>
         {
+            if (CleanLayers)
+            {
+                Session.Info($"dropped {KilnImages.ClearLayers(ImageSettings)} cached provisioning layer(s)");
+            }
+
             var output = Path.GetFullPath(Output, Session.RootDirectory);
             if (Directory.Exists(output))
             {

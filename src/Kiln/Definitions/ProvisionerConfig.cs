@@ -14,4 +14,12 @@ public abstract class ProvisionerConfig
     public TimeSpan? Timeout { get; init; }
 
     public int MaxRetries { get; init; }
+
+    /// <summary>
+    /// Keep the disk after this step as a cache layer that later builds resume from (QEMU). Off for steps whose
+    /// effects are not all on the machine's disk, or that should give new results each time: this step and every
+    /// step after it then always run.
+    /// </summary>
+    [System.ComponentModel.Description("Keep the disk after this step as a cache layer later builds resume from (QEMU builds). Set false for steps with effects outside the machine's disk or that must give fresh results (apt-get upgrade against a moving mirror): this step and every step after it then always run.")]
+    public bool Cache { get; init; } = true;
 }

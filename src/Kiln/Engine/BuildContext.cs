@@ -36,6 +36,9 @@ public sealed record BuildContext
     /// <summary>The manifest shared by every build of the run (the manifest publisher's default, and what incremental builds read).</summary>
     public string? ManifestPath { get; init; }
 
+    /// <summary>The keys of this build's provisioning layers; null when no layers are used (<c>--no-cache</c>, or a builder without them).</summary>
+    public ProvisionLayers? Layers { get; init; }
+
     public string BuildName => $"{Image.Name}.{Source.Name}";
 
     /// <summary>Only the name: the generated record text would print the image's variables, secrets included.</summary>

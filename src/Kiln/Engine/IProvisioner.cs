@@ -14,4 +14,7 @@ public interface IProvisioner
 
     /// <summary>Local files this provisioner reads, so a change to them makes the image out of date.</summary>
     IEnumerable<string> InputFiles(ProvisionerConfig config) => [];
+
+    /// <summary>Whether a cached layer can stand in for this step: all it does lands on the machine's disk, and the same inputs give the same disk.</summary>
+    bool Cacheable(ProvisionerConfig config) => true;
 }

@@ -22,7 +22,7 @@ public static class BuildFingerprint
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    private static readonly string KilnVersion =
+    internal static readonly string KilnVersion =
         typeof(BuildFingerprint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>The scope images are resolved with for fingerprinting: build-time values symbolic, time and uuid pinned.</summary>
@@ -45,9 +45,20 @@ public static class BuildFingerprint
             ["dependencies"] = new JsonArray([.. dependencyFingerprints.Order(StringComparer.Ordinal).Select(f => (JsonNode)JsonValue.Create(f))]),
         };
 
+        AddInputs(document, directory, source.Provisioners.Concat(source.Verify), catalog);
+        document["secrets"] = SecretHashes(image, image.SensitiveVariables);
+        return Hash(document, redactor);
+    }
+
+    /// <summary>
+    /// Adds <c>files</c> to <paramref name="document"/>: the identity of every local file a string in it names and every
+    /// file <paramref name="provisioners"/> read.
+    /// </summary>
+    internal static void AddInputs(JsonObject document, string directory, IEnumerable<ResolvedPlugin<ProvisionerConfig>> provisioners, PluginCatalog catalog)
+    {
         var files = new SortedSet<string>(StringComparer.Ordinal);
         CollectExistingFiles(document, directory, files);
-        foreach (var provisioner in source.Provisioners.Concat(source.Verify))
+        foreach (var provisioner in provisioners)
         {
             if (catalog.Provisioners.TryGetValue(provisioner.Type, out var plugin))
             {
@@ -59,17 +70,18 @@ public static class BuildFingerprint
         }
 
         document["files"] = new JsonObject(files.Select(f => KeyValuePair.Create(f, (JsonNode?)FileIdentity(f))));
-        document["secrets"] = new JsonArray([.. image.SensitiveVariables.Order(StringComparer.Ordinal)
-            .Select(name => (JsonNode)JsonValue.Create($"{name}:{Sha256(image.Variables.GetValueOrDefault(name) ?? "")}"))]);
-
-        // The canonical text holds secrets only as masks; their hashes above carry their changes.
-        var canonical = redactor.Redact(document.ToJsonString(Json));
-        return "sha256:" + Sha256(canonical);
     }
 
-    private static JsonNode Plugin(string type, object config) => new JsonObject { ["type"] = type, ["config"] = Node(config) };
+    /// <summary>The named sensitive variables as <c>name:sha256(value)</c>: a changed secret changes the hash, never shows.</summary>
+    internal static JsonArray SecretHashes(ResolvedImage image, IEnumerable<string> names) =>
+        [.. names.Order(StringComparer.Ordinal).Select(name => (JsonNode)JsonValue.Create($"{name}:{Sha256(image.Variables.GetValueOrDefault(name) ?? "")}"))];
 
-    private static JsonNode? Node(object config) => JsonSerializer.SerializeToNode(config, config.GetType(), Json);
+    /// <summary>The canonical text holds secrets only as masks; their hashes carry their changes.</summary>
+    internal static string Hash(JsonObject document, IRedactor redactor) => "sha256:" + Sha256(redactor.Redact(document.ToJsonString(Json)));
+
+    internal static JsonNode Plugin(string type, object config) => new JsonObject { ["type"] = type, ["config"] = Node(config) };
+
+    internal static JsonNode? Node(object config) => JsonSerializer.SerializeToNode(config, config.GetType(), Json);
 
     /// <summary>Any string in a config naming an existing local file is an input (base images, scripts, user data files).</summary>
     private static void CollectExistingFiles(JsonNode? node, string directory, SortedSet<string> files)

@@ -58,21 +58,12 @@ public sealed class ImageBuildRun
         var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         var manifest = Path.Combine(output, "manifest.json");
 
-        var fingerprints = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         var builds = new List<PlannedBuild>();
         var planned = new List<PlannedImage>();
         var timestamp = DateTimeOffset.UtcNow;
         var toRun = new List<ResolvedSource>();
-        foreach (var image in selection.Images)
+        foreach (var (image, symbolic, prints, layers) in SourcePrints.Compute(definitions, selection, settings))
         {
-            var symbolic = definitions.Resolve(image.Name, BuildFingerprint.Scope);
-            var dependencyPrints = image.DependsOn.SelectMany(d => fingerprints[d].Values).ToList();
-            var prints = symbolic.Sources.ToDictionary(
-                s => s.Name,
-                s => BuildFingerprint.Compute(symbolic, s, settings.Catalog, definitions.Redactor, dependencyPrints),
-                StringComparer.Ordinal);
-            fingerprints[image.Name] = prints;
-
             var upToDate = new Dictionary<string, IReadOnlyList<Artifact>>(StringComparer.Ordinal);
             foreach (var source in image.Sources)
             {
@@ -97,6 +88,7 @@ public sealed class ImageBuildRun
                 DependsOn = image.DependsOn,
                 Sources = image.Sources,
                 Fingerprint = (_, source) => prints.GetValueOrDefault(source.Name),
+                Layers = source => layers.GetValueOrDefault(source.Name),
                 UpToDate = upToDate,
                 Resolve = (dependencies, _) => Task.FromResult(WithRunManifest(definitions.Resolve(name, new BuildScope
                 {

@@ -32,6 +32,18 @@ public sealed record ImageBuildSettings
     /// <summary>Rebuild even what is up to date.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Neither resume from nor keep provisioning layers: every step runs.</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>How large the provisioning layer cache may grow (least recently used layers go first); null means no limit.</summary>
+    public long? CacheSize { get; init; }
+
+    /// <summary>A size as written on the command line: binary units (<c>20G</c>, <c>512M</c>); a bare number is MiB.</summary>
+    public static long ParseCacheSize(string text) =>
+        Builders.Qemu.DiskSize.TryParse(text, out var bytes)
+            ? bytes
+            : throw new Diagnostics.KilnException($"--cache-size '{text}' is not a size", "write a number with a unit: 20G, 512M");
+
     public OnErrorMode OnError { get; init; } = OnErrorMode.Cleanup;
 
     public int Parallel { get; init; } = BuildSessionOptions.DefaultParallelism;

@@ -38,7 +38,18 @@ public static class KilnImages
     }
 
     /// <summary>What a build would do, as readable text with secrets masked.</summary>
-    public static string Inspect(ImageBuildSettings settings) => Load(settings).Inspect().Render();
+    public static string Inspect(ImageBuildSettings settings)
+    {
+        var definitions = Load(settings);
+        return definitions.Inspect().Render() + LayerReport.Describe(definitions, settings);
+    }
+
+    /// <summary>Drops every cached provisioning layer no running build uses; returns how many went.</summary>
+    public static int ClearLayers(ImageBuildSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Catalog.Builders.Values.OfType<IProvisionLayerCache>().DistinctBy(c => c.LayerDirectory).Sum(c => c.ClearLayers());
+    }
 
     /// <summary>
     /// Cleans what killed runs left behind: everything in the ledgers of dead runs, then cloud resources tagged by runs

@@ -70,7 +70,7 @@ public sealed class FileSweeper : IResourceSweeper
         }
         catch (DirectoryNotFoundException)
         {
-            // Its folder is gone, and the file with it: swept.
+            // Its directory was swept first (a build's work directory holds most of its files): the file went with it.
         }
 
         return Task.CompletedTask;

@@ -7,6 +7,9 @@ public sealed class BreakpointProvisioner : Provisioner<BreakpointConfig>
 {
     public override string Type => "breakpoint";
 
+    // Someone may change the machine by hand while it waits; only a disabled breakpoint is the same every time.
+    protected override bool Cacheable(BreakpointConfig config) => config.Disable;
+
     protected override async Task RunAsync(BreakpointConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;

@@ -14,6 +14,9 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
 {
     public override string Type => "file";
 
+    // A download writes to the build host, which a cached layer cannot replay.
+    protected override bool Cacheable(FileConfig config) => config.Direction == FileDirection.Upload;
+
     protected override Task RunAsync(FileConfig config, BuildState state, CancellationToken cancellationToken) =>
         config.Direction == FileDirection.Upload
             ? UploadAsync(config, state, cancellationToken)

@@ -16,8 +16,12 @@ public abstract class Provisioner<TConfig> : IProvisioner
     protected virtual IEnumerable<string> InputFiles(TConfig config) =>
         config is ILocalPaths local ? local.LocalPaths().Where(p => p.Fingerprinted).Select(p => p.Path) : [];
 
+    protected virtual bool Cacheable(TConfig config) => true;
+
     Task IProvisioner.RunAsync(ProvisionerConfig config, BuildState state, CancellationToken cancellationToken) =>
         RunAsync((TConfig)config, state, cancellationToken);
 
     IEnumerable<string> IProvisioner.InputFiles(ProvisionerConfig config) => InputFiles((TConfig)config);
+
+    bool IProvisioner.Cacheable(ProvisionerConfig config) => Cacheable((TConfig)config);
 }

@@ -11,6 +11,9 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
 {
     public override string Type => "shell-local";
 
+    // It runs on the build host: a cached layer cannot replay that.
+    protected override bool Cacheable(ShellLocalConfig config) => false;
+
     protected override async Task RunAsync(ShellLocalConfig config, BuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;

@@ -101,6 +101,7 @@ internal sealed class BuildRun(
             Plugins = options.Catalog,
             OnError = options.OnError,
             ManifestPath = options.ManifestPath ?? Path.Combine(options.OutputDirectory, "manifest.json"),
+            Layers = build.Image.Layers?.Invoke(source),
         };
         _pipeline = builder.CreatePipeline(context);
         _pipeline.State.Fingerprint = build.Image.Fingerprint?.Invoke(image, source);

@@ -25,4 +25,7 @@ public sealed record PlannedImage
 
     /// <summary>The fingerprint of a source's inputs, computed by the caller once the image is resolved; kept in <see cref="BuildState.Fingerprint"/>.</summary>
     public Func<ResolvedImage, ResolvedSource, string?>? Fingerprint { get; init; }
+
+    /// <summary>The keys of a source's provisioning layers, computed by the caller like <see cref="Fingerprint"/>; kept in <see cref="BuildContext.Layers"/>.</summary>
+    public Func<ResolvedSource, ProvisionLayers?>? Layers { get; init; }
 }

@@ -19,11 +19,23 @@ public sealed class ProvisionStep<TState>(RetryPolicy? retry = null) : IStep<TSt
     public async Task RunAsync(TState state, CancellationToken cancellationToken)
     {
         var entries = state.Context.Source.Provisioners;
+        var checkpoints = state as IProvisionCheckpoints;
+        var resumed = checkpoints?.ResumedSteps ?? 0;
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
+            if (i < resumed)
+            {
+                state.Context.Log.Info($"provisioner {i + 1}/{entries.Count}: {entry.Type} (cached)");
+                continue;
+            }
+
             state.Context.Log.Info($"provisioner {i + 1}/{entries.Count}: {entry.Type}");
             await _invoker.RunAsync(entry, "provisioner", state, cancellationToken);
+            if (checkpoints is not null)
+            {
+                await checkpoints.SealAsync(i + 1, cancellationToken);
+            }
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class RemoveBuildKeyStep<TState>(IReadOnlyList<string>? authorized
 
     // $HOME is left for the remote shell to expand; an explicit path is quoted. The file is rewritten in place
     // (cat >) so its inode, owner and mode survive; awk compares whole fields, so no regex or substring can misfire.
-    private static string Script(string file)
+    internal static string Script(string file)
     {
         var path = file.StartsWith("$HOME/", StringComparison.Ordinal)
             ? "\"$HOME\"" + ShellQuote.Quote(file["$HOME".Length..])

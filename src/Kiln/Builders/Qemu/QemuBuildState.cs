@@ -1,10 +1,11 @@
+using Kiln.Builders.Qemu.Layers;
 using Kiln.Communicators;
 using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 
 /// <summary>What the QEMU builder's steps share while one build runs.</summary>
-public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder
+public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder, IProvisionCheckpoints
 {
     public QemuSourceConfig Config { get; } = config;
 
@@ -53,4 +54,12 @@ public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config
 
     /// <summary>The capture removed the build user the seed had created: nothing more runs as that user.</summary>
     internal bool BuildUserRemoved { get; set; }
+
+    /// <summary>Provisioning steps whose cached layer the machine boots with.</summary>
+    public int ResumedSteps { get; internal set; }
+
+    internal LayerSealer? Sealer { get; set; }
+
+    public Task SealAsync(int step, CancellationToken cancellationToken) =>
+        Sealer?.SealAsync(this, step, cancellationToken) ?? Task.CompletedTask;
 }

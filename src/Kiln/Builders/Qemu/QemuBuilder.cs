@@ -1,3 +1,4 @@
+using Kiln.Builders.Qemu.Layers;
 using Kiln.Builders.Qemu.Steps;
 using Kiln.Definitions;
 using Kiln.Engine;
@@ -10,9 +11,10 @@ namespace Kiln.Builders.Qemu;
 /// Local disk images with QEMU, Packer's qemu builder in Kiln's pipeline: base → overlay → boot → provision →
 /// clean → shut down → convert (qcow2, raw, vmdk, vdi, vhdx, ova) → boot the captured image → verify.
 /// </summary>
-public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDeclaresHostRequirements
+public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDeclaresHostRequirements, IProvisionLayerCache
 {
     private readonly ImageCache _cache;
+    private readonly LayerStore _layers;
 
     public QemuBuilder()
         : this(null)
@@ -20,14 +22,34 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
     }
 
     /// <param name="cacheDirectory">Where base images are cached, instead of $KILN_CACHE or ~/.cache/kiln.</param>
-    public QemuBuilder(string? cacheDirectory)
+    /// <param name="layerDirectory">Where provisioning layers are cached, instead of <c>layers</c> in the cache directory.</param>
+    public QemuBuilder(string? cacheDirectory, string? layerDirectory = null)
     {
         _cache = cacheDirectory is null ? ImageCache.Default() : new ImageCache(cacheDirectory);
+        _layers = layerDirectory is null ? LayerStore.In(_cache) : new LayerStore(layerDirectory);
     }
 
     public override string Type => "qemu";
 
     public string CacheDirectory => _cache.Root;
+
+    public string LayerDirectory => _layers.Root;
+
+    public (int Steps, DateTimeOffset? Cached) CachedPrefix(ProvisionLayers layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        for (var k = layers.CacheableSteps; k >= 1; k--)
+        {
+            if (Enumerable.Range(1, k).All(step => _layers.Find(layers.Keys[step - 1]!) is not null))
+            {
+                return (k, _layers.Find(layers.Keys[k - 1]!)!.Created);
+            }
+        }
+
+        return (0, null);
+    }
+
+    public int ClearLayers() => _layers.Clear();
 
     /// <summary>qemu and qemu-img always, ssh-keygen for the build key; mmdebstrap and the disk tools for a bootstrapped base.</summary>
     public IEnumerable<HostRequirement> HostRequirements(object config)
@@ -69,6 +91,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
     {
         yield return new ResolveBaseStep(_cache);
         yield return new SelectAcceleratorStep(_cache);
+        yield return new ResumeFromLayerStep(_layers);
         yield return new CreateOverlayStep();
         yield return new CreateBuildKeyStep<QemuBuildState>();
         yield return new CreateSeedStep(verifyBoot: false);

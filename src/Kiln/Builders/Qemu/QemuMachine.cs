@@ -146,6 +146,30 @@ internal sealed partial class QemuMachine : IAsyncDisposable
     public Task PowerDownAsync(CancellationToken cancellationToken) =>
         _qmp is null ? Task.CompletedTask : _qmp.ExecuteAsync("system_powerdown", cancellationToken);
 
+    /// <summary>Stops the guest's vCPUs (QMP stop); its disk I/O is drained when this returns.</summary>
+    public Task PauseAsync(CancellationToken cancellationToken) => Qmp.ExecuteAsync("stop", cancellationToken);
+
+    public Task ContinueAsync(CancellationToken cancellationToken) => Qmp.ExecuteAsync("cont", cancellationToken);
+
+    /// <summary>
+    /// An external snapshot: QEMU creates <paramref name="overlay"/> (qcow2, on top of the disk in use) and writes there
+    /// from now on, so the disk it used until now stays as it is.
+    /// </summary>
+    public async Task SnapshotDiskAsync(string overlay, CancellationToken cancellationToken)
+    {
+        var blocks = await Qmp.ExecuteAsync("query-block", cancellationToken) as System.Text.Json.Nodes.JsonArray;
+        var device = blocks?.OfType<System.Text.Json.Nodes.JsonObject>().FirstOrDefault(b => b["inserted"] is not null)?["device"]?.GetValue<string>()
+            ?? throw new KilnException("QEMU reports no disk to snapshot");
+        await Qmp.ExecuteAsync("blockdev-snapshot-sync", cancellationToken, new System.Text.Json.Nodes.JsonObject
+        {
+            ["device"] = device,
+            ["snapshot-file"] = overlay,
+            ["format"] = "qcow2",
+        });
+    }
+
+    private QmpClient Qmp => _qmp ?? throw new KilnException("the machine's control socket is closed");
+
     /// <summary>Waits for QEMU to exit after the guest powered off, failing with the console's tail after <paramref name="timeout"/>.</summary>
     public async Task WaitForPowerOffAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {

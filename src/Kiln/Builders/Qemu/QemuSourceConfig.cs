@@ -1,10 +1,11 @@
 using System.ComponentModel;
 using Kiln.Definitions;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 
 [Description("Builds a disk image with QEMU: boots a copy-on-write overlay of a base image, provisions it over SSH, shuts it down and captures it in every listed format.")]
-public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths
+public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths, ILayeredSourceConfig
 {
     [Description("The disk the build starts from: an existing image, or a Debian system Kiln bootstraps itself.")]
     public required QemuBaseConfig Base { get; init; }
@@ -95,6 +96,10 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
 
     public IEnumerable<LocalPath> LocalPaths() =>
         Base.Image is { } image && !ImageSource.IsUrl(image) ? [new LocalPath("base.image", ImageSource.LocalFile(image))] : [];
+
+    /// <summary>What a provisioning layer depends on besides its steps; capture, verify and timeouts do not change a layer.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public object DiskShape => new { Base, DiskSize, Cpus, Memory, Machine, QemuArgs, SshUsername, GuestInit, CloudInit };
 
     public IEnumerable<ConfigProblem> Validate()
     {

@@ -1,0 +1,4 @@
+namespace Kiln.Builders.Qemu.Layers;
+
+/// <summary>What a new layer goes on top of: the layer of the step before (<see cref="Key"/> set) or the base image.</summary>
+internal sealed record LayerParent(string? Key, string Path, string Format);

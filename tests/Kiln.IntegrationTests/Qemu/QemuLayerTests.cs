@@ -1,0 +1,105 @@
+using Kiln.Builders.Qemu;
+using Kiln.Builders.Qemu.Layers;
+using Kiln.Definitions;
+using Kiln.Images;
+using Kiln.Model;
+using Kiln.Plugins;
+using Kiln.Provisioners;
+using Kiln.Testing;
+
+namespace Kiln.IntegrationTests.Qemu;
+
+/// <summary>
+/// Provisioning layers with real QEMU builds: a first build seals a layer after each step; a second build with only
+/// its third step changed resumes after step 2 and runs the rest. Step 1 writes a random token, so reuse is proven by
+/// the token, not assumed from the log.
+/// </summary>
+[Collection(QemuCollection.Name)]
+public sealed class QemuLayerTests : IDisposable
+{
+    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-layers-").FullName;
+
+    private string LayerDirectory => Path.Combine(_root, "layers");
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task A_changed_last_step_resumes_from_the_cached_prefix_and_keeps_its_result()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await BuildAsync("v1", verify: [], ct);
+        Assert.Contains("steps 1-3 of 5 will be cached", first.Log.Text, StringComparison.Ordinal);
+        Assert.Equal(3, new LayerStore(LayerDirectory).All().Count);
+        var token1 = await File.ReadAllTextAsync(first.Download("token1"), ct);
+        var token3 = await File.ReadAllTextAsync(first.Download("token3"), ct);
+        Assert.Matches("^[0-9a-f]{32}$", token1);
+
+        var second = await BuildAsync(
+            "v2",
+            verify:
+            [
+                GuestCommandConfig.Entry($"test \"$(cat /var/kiln-token1)\" = {token1}"),
+                GuestCommandConfig.Entry("grep -qx v2 /var/kiln-step3"),
+                // Only the verify machine's own key: no build key of either build was kept in a layer.
+                GuestCommandConfig.Entry("test \"$(grep -c . /root/.ssh/authorized_keys)\" = 1"),
+            ],
+            ct);
+        Assert.Contains("resumed after step 2 of 5", second.Log.Text, StringComparison.Ordinal);
+        Assert.Contains("provisioner 1/5: shell (cached)", second.Log.Text, StringComparison.Ordinal);
+        Assert.Equal(token1, await File.ReadAllTextAsync(second.Download("token1"), ct));
+        Assert.NotEqual(token3, await File.ReadAllTextAsync(second.Download("token3"), ct));
+        Assert.Equal(3, second.State.Checks.Count(c => c.Passed && c.Check.Contains("guest-command", StringComparison.Ordinal)));
+        Assert.Equal(4, new LayerStore(LayerDirectory).All().Count);
+        Assert.Empty(Directory.EnumerateDirectories(LayerDirectory, ".partial-*"));
+    }
+
+    private async Task<Finished> BuildAsync(string step3, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)
+    {
+        var ledger = new MemoryLedger();
+        var log = new TestLog();
+        var downloads = Directory.CreateDirectory(Path.Combine(_root, "downloads-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var random = "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'";
+        var context = TestBuild.Context(
+            QemuTestEnvironment.Config(verify: verify.Count > 0),
+            type: "qemu",
+            image: "layered",
+            ledger: ledger,
+            log: log,
+            plugins: Catalog,
+            provisioners:
+            [
+                Shell($"{random} > /var/kiln-token1"),
+                Shell("echo two > /var/kiln-step2"),
+                Shell($"echo {step3} > /var/kiln-step3", $"{random} > /var/kiln-token3"),
+                Download("/var/kiln-token1", downloads),
+                Download("/var/kiln-token3", downloads),
+            ],
+            verify: verify);
+        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, Catalog, context.Redactor, []) };
+        using var cleanup = new DeletedAtEnd(context.WorkDirectory);
+        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, LayerDirectory);
+        await using var pipeline = builder.CreatePipeline(context);
+        try
+        {
+            await pipeline.RunAsync(Stage.Publish, ct);
+        }
+        finally
+        {
+            await pipeline.CleanupAsync(CancellationToken.None);
+        }
+
+        Assert.Empty(ledger.Open);
+        return new Finished((QemuBuildState)pipeline.State, log, downloads);
+    }
+
+    private static ResolvedPlugin<ProvisionerConfig> Shell(params string[] inline) => new("shell", new ShellConfig { Inline = inline }, null);
+
+    private static ResolvedPlugin<ProvisionerConfig> Download(string remote, string directory) =>
+        new("file", new FileConfig { Source = remote, Destination = Path.Combine(directory, Path.GetFileName(remote)["kiln-".Length..]), Direction = FileDirection.Download }, null);
+
+    private sealed record Finished(QemuBuildState State, TestLog Log, string Downloads)
+    {
+        public string Download(string name) => Path.Combine(Downloads, name);
+    }
+}
