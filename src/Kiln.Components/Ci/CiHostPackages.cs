@@ -12,7 +12,7 @@ public static class CiHostPackages
     public static IReadOnlyList<string> For(DefinitionSet definitions, string image, string source)
     {
         ArgumentNullException.ThrowIfNull(definitions);
-        var resolved = definitions.Resolve(image, BuildScope.Symbolic).Sources.Single(s => s.Name == source);
+        var resolved = definitions.Resolve(image, BuildScope.Symbolic with { ChecksLocalPaths = false }).Sources.Single(s => s.Name == source);
         // Definitions see plugins only as config types; the catalog behind them knows what each plugin runs.
         var catalog = definitions.Plugins as PluginCatalog ?? PluginCatalog.Default;
         return [.. HostRequirements.For(resolved, catalog).Select(r => r.Package).Distinct().Order(StringComparer.Ordinal)];

@@ -22,6 +22,12 @@ public sealed record BuildScope
     /// <summary>Where <c>{{ uuid }}</c> comes from; fixed when fingerprinting, so a random name is not a changed input.</summary>
     public Func<Guid> NewUuid { get; init; } = Guid.NewGuid;
 
+    /// <summary>
+    /// Whether the local files configs name must exist. Off only for questions about a definition's shape (which host
+    /// packages a CI job installs), which a fresh clone answers before Compile makes the files a build reads.
+    /// </summary>
+    public bool ChecksLocalPaths { get; init; } = true;
+
     /// <summary>True when values only known during a build are placeholders (validation, plans).</summary>
     public bool IsSymbolic { get; private init; }
 

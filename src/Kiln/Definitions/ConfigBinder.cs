@@ -85,7 +85,7 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             Validate(validatable, map, what, failed);
         }
 
-        if (instance is ILocalPaths local && complete && failed.Count == 0)
+        if (instance is ILocalPaths local && complete && failed.Count == 0 && interpolator.ChecksLocalPaths)
         {
             var prefix = path.Length == 0 ? "" : path + ".";
             foreach (var problem in LocalPathCheck.Problems(local, interpolator.DefinitionDirectory, p => _symbolicPaths.Contains(prefix + p)))

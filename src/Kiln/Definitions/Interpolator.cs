@@ -60,6 +60,8 @@ public sealed class Interpolator
     /// <summary>The directory of the definition being interpolated; relative paths in it start here.</summary>
     public string DefinitionDirectory => _definition.Directory;
 
+    public bool ChecksLocalPaths => _scope.ChecksLocalPaths;
+
     /// <summary>The value of a scalar: itself when it holds no expression, the expression's own value (list, number, ...) when it is exactly one, else the joined text.</summary>
     public Value? Interpolate(YamlScalar scalar)
     {

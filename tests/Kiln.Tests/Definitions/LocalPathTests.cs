@@ -11,11 +11,11 @@ public sealed class LocalPathTests : IDisposable
 
     public void Dispose() => _fixture.Dispose();
 
-    private IReadOnlyList<KilnDiagnostic> Problems()
+    private IReadOnlyList<KilnDiagnostic> Problems(IPluginTypes? plugins = null)
     {
         try
         {
-            return DefinitionLoader.Load(_fixture.Directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default).Validate();
+            return DefinitionLoader.Load(_fixture.Directory, new VariableInputs { Environment = new Dictionary<string, string>() }, plugins ?? PluginCatalog.Default).Validate();
         }
         catch (DefinitionException e)
         {
@@ -97,19 +97,34 @@ public sealed class LocalPathTests : IDisposable
     [Fact]
     public void Verify_checks_on_a_source_that_never_runs_them_are_refused_until_limited_to_the_others()
     {
+        // The test catalog's amazon-ebs builder has no verify step, as Kiln's had before AMI verify.
         const string Sources = """
             name: web
             sources:
-              local: { type: qemu, base: { bootstrap: {} } }
-              aws: { type: amazon-ebs, region: eu-west-1, ami_name: web, source_ami: ami-0123456789abcdef0, instance_type: t3.micro }
+              local: { type: qemu, base: { bootstrap: { suite: bookworm } } }
+              aws: { type: amazon-ebs, region: eu-west-1, ami_name: web }
             verify:
             """;
         _fixture.Write("web.kiln.yaml", Sources + "\n  - shell: { inline: [true] }\n");
 
-        var problem = DiagnosticAssert.Single(Problems(), "source 'aws' (amazon-ebs) would not run its 1 verify check(s)", 6, 5);
+        var problem = DiagnosticAssert.Single(Problems(TestPlugins.Catalog), "source 'aws' (amazon-ebs) would not run its 1 verify check(s)", 6, 5);
         Assert.Contains("except: [aws]", problem.Hint, StringComparison.Ordinal);
 
         _fixture.Write("web.kiln.yaml", Sources + "\n  - shell: { inline: [true], except: [aws] }\n");
+        Assert.Empty(Problems(TestPlugins.Catalog));
+    }
+
+    [Fact]
+    public void Verify_checks_on_an_ami_are_accepted_because_kilns_amazon_ebs_boots_the_ami_to_run_them()
+    {
+        _fixture.Write("web.kiln.yaml", """
+            name: web
+            sources:
+              aws: { type: amazon-ebs, region: eu-west-1, ami_name: web, source_ami: ami-0123456789abcdef0, instance_type: t3.micro }
+            verify:
+              - shell: { inline: [true] }
+            """);
+
         Assert.Empty(Problems());
     }
 }

@@ -46,10 +46,11 @@ public sealed class HostPreflightTests : IDisposable
             File.WriteAllText(Path.Combine(bin, tool), "#!/bin/sh\n");
         }
 
+        File.WriteAllText(Path.Combine(directory, "disk.qcow2"), "");
         var qemu = Source("""
             name: app
             sources:
-              local: { type: qemu, base: { image: disk.qcow2 } }
+              local: { type: qemu, base: { image: disk.qcow2 }, guest_init: kiln }
             """);
         HostPreflight.Ensure([qemu], PluginCatalog.Default, [bin]);
 

@@ -10,7 +10,7 @@ public sealed class PuppetMasterlessConfigTests
 {
     private static DefinitionSet Load(string provision) =>
         DefinitionLoader.LoadText(
-            [("/defs/web.kiln.yaml", "name: web\nsources:\n  local:\n    type: qemu\n    base: { image: base.qcow2 }\nprovision:\n" + provision)],
+            [("/defs/web.kiln.yaml", "name: web\nsources:\n  local:\n    type: qemu\n    base: { image: \"https://images.example/base.qcow2\", checksum: \"sha256:0000000000000000000000000000000000000000000000000000000000000000\" }\nprovision:\n" + provision)],
             new VariableInputs { Environment = new Dictionary<string, string>() },
             PluginCatalog.Default);
 

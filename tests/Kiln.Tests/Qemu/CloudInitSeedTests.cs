@@ -98,7 +98,7 @@ public sealed class CloudInitSeedTests
         try
         {
             return DefinitionLoader.LoadText(
-                [("/defs/image.kiln.yaml", "name: web\nsources:\n  local:\n    type: qemu\n    base: { image: base.qcow2 }\n" + source)],
+                [("/defs/image.kiln.yaml", "name: web\nsources:\n  local:\n    type: qemu\n    base: { image: \"https://images.example/base.qcow2\", checksum: \"sha256:0000000000000000000000000000000000000000000000000000000000000000\" }\n" + source)],
                 new VariableInputs { Environment = new Dictionary<string, string>() },
                 PluginCatalog.Default).Validate();
         }
@@ -117,7 +117,7 @@ public sealed class CloudInitSeedTests
                 sources:
                   local:
                     type: qemu
-                    base: { image: base.qcow2 }
+                    base: { image: "https://images.example/base.qcow2", checksum: "sha256:0000000000000000000000000000000000000000000000000000000000000000" }
                     guest_init: cloud_init
                     ssh_username: debian
                     ssh_password: s3cret-pass
