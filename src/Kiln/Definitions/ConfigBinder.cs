@@ -77,7 +77,13 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
     {
         try
         {
-            foreach (var problem in config.Validate())
+            var problems = config.Validate();
+            if (config is IPathCheckedConfig paths)
+            {
+                problems = problems.Concat(paths.ValidatePaths(Path.GetDirectoryName(Path.GetFullPath(map.Location.File)) ?? "."));
+            }
+
+            foreach (var problem in problems)
             {
                 diagnostics.Add(new KilnDiagnostic(Locate(map, problem.PropertyPath), $"{what}: {problem.Message}", problem.Hint));
             }
@@ -92,11 +98,19 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
     private static Diagnostics.SourceLocation Locate(YamlMap map, string propertyPath)
     {
         YamlNode current = map;
-        foreach (var segment in propertyPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var part in propertyPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
+            // "boot_command[1]": the second item of the list at boot_command.
+            var (segment, index) = part.EndsWith(']') && part.IndexOf('[', StringComparison.Ordinal) is var open and > 0
+                && int.TryParse(part[(open + 1)..^1], System.Globalization.CultureInfo.InvariantCulture, out var i) ? (part[..open], i) : (part, -1);
             if (current is YamlMap m && m.KeyOf(segment) is { } key)
             {
                 current = m[segment]!;
+                if (index >= 0 && current is YamlList list && index < list.Items.Count)
+                {
+                    current = list.Items[index];
+                }
+
                 if (current is YamlScalar or YamlList)
                 {
                     return current is YamlScalar { IsNull: true } ? key.Location : current.Location;

@@ -4,7 +4,7 @@ using Kiln.Pipeline;
 namespace Kiln.Builders.Qemu;
 
 /// <summary>What the QEMU builder's steps share while one build runs.</summary>
-public sealed class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder
+public sealed partial class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder
 {
     public QemuSourceConfig Config { get; } = config;
 

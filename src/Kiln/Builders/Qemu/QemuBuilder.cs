@@ -1,3 +1,4 @@
+using Kiln.Builders.Qemu.Install;
 using Kiln.Communicators;
 using Kiln.Definitions;
 using Kiln.Pipeline;
@@ -35,9 +36,11 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
 
     protected override IEnumerable<IStep<QemuBuildState>> CreateSteps(QemuSourceConfig config, ResolvedSource source)
     {
-        yield return new ResolveBaseStep(_cache);
-        yield return new SelectAcceleratorStep(_cache);
-        yield return new CreateOverlayStep();
+        foreach (var step in InstallSteps.Before(config, _cache))
+        {
+            yield return step;
+        }
+
         yield return new CreateBuildKeyStep<QemuBuildState>();
         yield return new StartMachineStep(verifyBoot: false);
         yield return new WaitForSshStep<QemuBuildState>();
@@ -60,6 +63,11 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
 
     protected override IEnumerable<string> DescribeTemporaryResources(QemuSourceConfig config)
     {
+        foreach (var resource in InstallSteps.Resources(config))
+        {
+            yield return resource;
+        }
+
         yield return "a qcow2 overlay disk in the work directory";
         yield return "a qemu-system-x86_64 process (SSH forwarded on a free 127.0.0.1 port, QMP socket in the temp directory)";
         if (config.Base.Bootstrap is not null)

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Qemu;
 
 [Description("Builds a disk image with QEMU: boots a copy-on-write overlay of a base image, provisions it over SSH, shuts it down and captures it in every listed format.")]
-public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig
+public sealed partial class QemuSourceConfig : SourceConfig, IValidatableConfig
 {
     [Description("The disk the build starts from: an existing image, or a Debian system Kiln bootstraps itself.")]
     public required QemuBaseConfig Base { get; init; }
@@ -112,11 +112,16 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig
                 yield return new ConfigProblem(name, $"{name} must be positive");
             }
         }
+
+        foreach (var problem in ValidateInstall())
+        {
+            yield return problem;
+        }
     }
 }
 
-[Description("Exactly one of image or bootstrap.")]
-public sealed class QemuBaseConfig
+[Description("Exactly one of image, bootstrap, or an installer (iso and/or boot) that installs onto an empty disk.")]
+public sealed partial class QemuBaseConfig
 {
     [Description("Path or http(s) URL of a disk image (qcow2, raw, vmdk, ...), or another definition's output such as {{ image.base.artifact.qcow2 }}. It must run the Kiln first-boot unit (every Kiln-built image does) so the build key can go in.")]
     public string? Image { get; init; }
@@ -129,9 +134,14 @@ public sealed class QemuBaseConfig
 
     internal IEnumerable<ConfigProblem> Validate()
     {
-        if ((Image is null) == (Bootstrap is null))
+        if (new[] { Image is not null, Bootstrap is not null, IsInstaller }.Count(given => given) != 1)
         {
-            yield return new ConfigProblem("", "base needs exactly one of 'image' or 'bootstrap'", "e.g. base: { bootstrap: { suite: bookworm } }");
+            yield return new ConfigProblem("", "base needs exactly one of 'image' or 'bootstrap', or an installer ('iso' and/or 'boot')", "e.g. base: { bootstrap: { suite: bookworm } }");
+        }
+
+        foreach (var problem in ValidateInstaller())
+        {
+            yield return problem;
         }
 
         if (Bootstrap is not null && Checksum is not null)

@@ -45,10 +45,10 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
             Cpus = verifyBoot ? config.Verify.Cpus ?? config.Cpus : config.Cpus,
             MemoryMiB = verifyBoot ? config.Verify.Memory ?? config.Memory : config.Memory,
             UseKvm = state.UseKvm,
-            Machine = config.Machine,
+            Machine = Install.UefiFirmware.Machine(config.Machine, config.SecureBoot),
             Snapshot = verifyBoot,
             FirmwareFiles = firmware,
-            ExtraArguments = config.QemuArgs,
+            ExtraArguments = [.. state.MachineArguments(role), .. config.QemuArgs],
         };
         var serialLog = Path.Combine(context.WorkDirectory, $"{role}-console.log");
         context.Log.Info($"booting the {role} machine ({options.Cpus} vCPU, {options.MemoryMiB} MiB, {(state.UseKvm ? "KVM" : "TCG")}); console log {serialLog}");
