@@ -304,3 +304,55 @@ public sealed class InstallerHttpServerTests
         return state.InstallerIsoPath!;
     }
 }
+
+public sealed class UefiFirmwareTests
+{
+    private static readonly System.Xml.Linq.XNamespace Vmw = "http://www.vmware.com/schema/ovf";
+
+    [Fact]
+    public void A_uefi_machine_gets_ovmf_code_read_only_and_its_own_variable_store()
+    {
+        var config = new QemuSourceConfig { Base = new QemuBaseConfig { Bootstrap = new DebianBootstrapConfig() }, Firmware = QemuFirmware.Uefi };
+        var state = new QemuBuildState(TestBuild.Context(config, type: "qemu"), config);
+        var build = state.MachineArguments("build");
+        var verify = state.MachineArguments("verify");
+        Assert.Equal(["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd", "-drive", $"if=pflash,format=raw,unit=1,file={state.UefiVarsPath("build")}"], build);
+        Assert.NotEqual(state.UefiVarsPath("build"), state.UefiVarsPath("verify"));
+        Assert.Contains($"if=pflash,format=raw,unit=1,file={state.UefiVarsPath("verify")}", verify);
+
+        var secure = UefiFirmware.Arguments("/w/vars.fd", secureBoot: true);
+        Assert.Contains("if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", secure);
+        Assert.Contains("driver=cfi.pflash01,property=secure,value=on", secure);
+        Assert.Equal("q35,smm=on", UefiFirmware.Machine("q35", secureBoot: true));
+    }
+
+    [Fact]
+    public void A_bios_machine_gets_no_firmware_arguments_and_the_ovf_states_uefi_only_when_it_is()
+    {
+        var config = new QemuSourceConfig { Base = new QemuBaseConfig { Bootstrap = new DebianBootstrapConfig() } };
+        Assert.Empty(new QemuBuildState(TestBuild.Context(config, type: "qemu"), config).MachineArguments("build"));
+
+        var uefi = OvaPackage.Descriptor(new OvaPackage.Machine("web", 2, 1024, 8L << 30, Uefi: true), "web-disk1.vmdk", 1);
+        var setting = Assert.Single(uefi.Descendants(Vmw + "Config"));
+        Assert.Equal(("firmware", "efi"), (setting.Attribute(Vmw + "key")!.Value, setting.Attribute(Vmw + "value")!.Value));
+        Assert.Empty(OvaPackage.Descriptor(new OvaPackage.Machine("web", 2, 1024, 8L << 30), "web-disk1.vmdk", 1).Descendants(Vmw + "Config"));
+    }
+}
+
+public sealed class UefiBootDiskTests
+{
+    [Fact]
+    public void A_uefi_bootable_disk_has_the_root_first_in_the_table_and_the_esp_before_it_on_disk()
+    {
+        var boot = new byte[512];
+        var mbr = BiosBootDisk.MasterBootRecord(boot, 4L << 30, 42, UefiBootDisk.RootOffset, (UefiBootDisk.EspOffset, UefiBootDisk.EspSize));
+        uint At(int offset) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(mbr.AsSpan(offset));
+        Assert.Equal((0x80, 0x83), (mbr[0x1be], mbr[0x1be + 4]));
+        Assert.Equal((uint)(UefiBootDisk.RootOffset / 512), At(0x1be + 8));
+        Assert.Equal((uint)(((4L << 30) - UefiBootDisk.RootOffset) / 512), At(0x1be + 12));
+        Assert.Equal((0x00, 0xef), (mbr[0x1ce], mbr[0x1ce + 4]));
+        Assert.Equal((uint)(1 << 11), At(0x1ce + 8));
+        Assert.Equal((uint)(UefiBootDisk.EspSize / 512), At(0x1ce + 12));
+        Assert.True(UefiBootDisk.EspOffset + UefiBootDisk.EspSize <= UefiBootDisk.RootOffset);
+    }
+}

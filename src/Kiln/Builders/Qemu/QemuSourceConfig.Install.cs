@@ -19,7 +19,7 @@ public sealed partial class QemuSourceConfig : IPathCheckedConfig
     [Description("A folder served over HTTP to the guest for the build's life (answer files, preseed.cfg, kickstart), at http://{{ http.ip }}:{{ http.port }}/.")]
     public string? HttpDirectory { get; init; }
 
-    [Description("Files served over HTTP by path (\"/preseed.cfg\": \"...\"), besides or instead of http_directory; these win over its files.")]
+    [Description("Files served over HTTP by path (\"/preseed.cfg\": \"...\"), besides or instead of http_directory; these win over its files. {{ http.ip }} and {{ http.port }} in them are replaced.")]
     public IReadOnlyDictionary<string, string> HttpContent { get; init; } = new Dictionary<string, string>();
 
     [Description("Files and folders put on an extra CD attached to the installer (xorriso or genisoimage), e.g. an answer file.")]

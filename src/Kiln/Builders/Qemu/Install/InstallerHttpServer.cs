@@ -121,7 +121,8 @@ internal sealed class InstallerHttpServer : IAsyncDisposable
             Record(method, path, 200);
             if (content is not null)
             {
-                await RespondAsync(stream, 200, "OK", "text/plain", Encoding.UTF8.GetBytes(content), method == "GET", timeout.Token);
+                var text = BootCommand.Expand(content, GuestVisibleIp, Port);
+                await RespondAsync(stream, 200, "OK", "text/plain", Encoding.UTF8.GetBytes(text), method == "GET", timeout.Token);
                 return;
             }
 
