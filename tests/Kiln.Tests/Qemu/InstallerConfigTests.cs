@@ -356,3 +356,17 @@ public sealed class UefiBootDiskTests
         Assert.True(UefiBootDisk.EspOffset + UefiBootDisk.EspSize <= UefiBootDisk.RootOffset);
     }
 }
+
+public sealed class InstallerSampleTests
+{
+    [Fact]
+    public void The_debian_installer_sample_validates()
+    {
+        var file = Path.Combine(Kiln.Tests.Definitions.RepositoryFiles.Samples, "debian-installer.kiln.yaml");
+        var set = DefinitionLoader.LoadText([(file, File.ReadAllText(file))], new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
+        Assert.Empty(set.Validate());
+        var config = Assert.IsType<QemuSourceConfig>(Assert.Single(set.Resolve("debian-installer", BuildScope.Symbolic).Sources).Config);
+        Assert.Equal(4, config.BootCommand.Count);
+        Assert.All(config.BootCommand, line => Assert.True(BootCommand.TryParse(line, out _, out _)));
+    }
+}
