@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Publishers;
 using Kiln.Testing;
 

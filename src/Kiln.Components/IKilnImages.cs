@@ -1,6 +1,8 @@
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Model;
+using Kiln.Sessions;
 using Kiln.Targets;
 
 namespace Kiln.Components;

@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Model;
 using Kiln.Targets;
 
 namespace Kiln.Components;
@@ -43,5 +44,5 @@ internal static class ImageRuns
     private static Started Get(IKilnBuild build) =>
         Runs.TryGetValue(build, out var started) ? started : throw new InvalidOperationException("BootImages has not started the image builds.");
 
-    private sealed record Started(ImageBuildRun Run, Task<IReadOnlyList<Kiln.Pipeline.BuildResult>> Results);
+    private sealed record Started(ImageBuildRun Run, Task<IReadOnlyList<Kiln.Engine.BuildResult>> Results);
 }

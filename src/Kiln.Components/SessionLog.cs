@@ -1,4 +1,4 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Targets;
 
 namespace Kiln.Components;

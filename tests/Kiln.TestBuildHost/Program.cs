@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using Kiln.Builders;
+using Kiln.Consoles;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Secrets;
+using Kiln.Sessions;
 
 // Usage: Kiln.TestBuildHost <ledger-directory> <scratch-root>
 // Runs one real build through ImageBuildSession and a DiskLedger. Its steps create a ledgered directory and a ledgered

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Plugins;
 using Kiln.Secrets;
 
 namespace Kiln.Testing;
@@ -37,7 +38,8 @@ internal static class TestBuild
         IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>? verify = null,
         ILedger? ledger = null,
         IRedactor? redactor = null,
-        TestLog? log = null)
+        TestLog? log = null,
+        IBuildPlugins? plugins = null)
     {
         var work = workDirectory ?? Directory.CreateDirectory(Path.Combine(Root.Value, Guid.NewGuid().ToString("N")[..12])).FullName;
         var resolvedSource = new ResolvedSource
@@ -60,6 +62,7 @@ internal static class TestBuild
             Progress = new NullProgress(),
             Interaction = new NonInteractive(),
             Redactor = redactor ?? new ListRedactor(),
+            Plugins = plugins ?? PluginCatalog.Default,
         };
     }
 }

@@ -1,11 +1,13 @@
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
+using Kiln.Plugins;
 
 namespace Kiln.Builders;
 
 /// <summary>
 /// A platform Kiln builds images for. The engine knows builders only through this interface and finds them in
-/// the <see cref="Plugins.PluginCatalog"/>; a new builder is one class plus its config type.
+/// the <see cref="PluginCatalog"/>; a new builder is one class plus its config type.
 /// </summary>
 public interface IBuilder
 {

@@ -1,3 +1,5 @@
+using Kiln.Steps;
+
 namespace Kiln.Communicators;
 
 /// <summary>A build state that carries the build's temporary SSH key pair.</summary>

@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Communicators;
 

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 using Renci.SshNet.Sftp;
+using ConnectionInfo = Kiln.Engine.ConnectionInfo;
 using SshConnectionInfo = Renci.SshNet.ConnectionInfo;
 
 namespace Kiln.Communicators;

@@ -1,5 +1,5 @@
 using System.Text;
-using Kiln.Pipeline;
+using Kiln.Model;
 
 namespace Kiln.Definitions;
 

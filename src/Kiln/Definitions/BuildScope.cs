@@ -1,4 +1,4 @@
-using Kiln.Pipeline;
+using Kiln.Model;
 
 namespace Kiln.Definitions;
 

@@ -1,6 +1,5 @@
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Kiln.Plugins;
 using Kiln.Secrets;
 
 namespace Kiln.Definitions;
@@ -15,10 +14,10 @@ public static class DefinitionLoader
         new HashSet<string>(StringComparer.Ordinal) { "bin", "obj", "node_modules", "output" };
 
     /// <summary>Loads a directory (every <c>*.kiln.yaml</c> below it) or a single definition file.</summary>
-    public static DefinitionSet Load(string path, VariableInputs? inputs = null, PluginCatalog? catalog = null) =>
-        Load([path], inputs, catalog);
+    public static DefinitionSet Load(string path, VariableInputs? inputs, IPluginTypes plugins) =>
+        Load([path], inputs, plugins);
 
-    public static DefinitionSet Load(IEnumerable<string> paths, VariableInputs? inputs = null, PluginCatalog? catalog = null)
+    public static DefinitionSet Load(IEnumerable<string> paths, VariableInputs? inputs, IPluginTypes plugins)
     {
         var diagnostics = new List<KilnDiagnostic>();
         var files = new List<(string Path, string Text)>();
@@ -37,24 +36,23 @@ public static class DefinitionLoader
             }
         }
 
-        return Load(files, inputs, catalog, diagnostics);
+        return Load(files, inputs, plugins, diagnostics);
     }
 
     /// <summary>Loads definitions given as text, as if read from the given paths (tests, tools, benchmarks).</summary>
-    public static DefinitionSet LoadText(IEnumerable<(string Path, string Text)> files, VariableInputs? inputs = null, PluginCatalog? catalog = null) =>
-        Load([.. files.Select(f => (Path.GetFullPath(f.Path), f.Text))], inputs, catalog, []);
+    public static DefinitionSet LoadText(IEnumerable<(string Path, string Text)> files, VariableInputs? inputs, IPluginTypes plugins) =>
+        Load([.. files.Select(f => (Path.GetFullPath(f.Path), f.Text))], inputs, plugins, []);
 
-    private static DefinitionSet Load(List<(string Path, string Text)> files, VariableInputs? inputs, PluginCatalog? catalog, List<KilnDiagnostic> diagnostics)
+    private static DefinitionSet Load(List<(string Path, string Text)> files, VariableInputs? inputs, IPluginTypes plugins, List<KilnDiagnostic> diagnostics)
     {
         inputs ??= VariableInputs.None;
-        catalog ??= PluginCatalog.Default;
         var warnings = new List<string>();
         var redactor = new Redactor(warnings.Add);
         var definitions = new List<ImageDefinition>();
         foreach (var (path, text) in files)
         {
             var root = YamlReader.Read(path, text, diagnostics);
-            if (root is not null && new DefinitionReader(path, catalog, diagnostics).Read(root) is { } definition)
+            if (root is not null && new DefinitionReader(path, plugins, diagnostics).Read(root) is { } definition)
             {
                 if (definitions.FirstOrDefault(d => d.Name == definition.Name) is { } other)
                 {
@@ -75,14 +73,14 @@ public static class DefinitionLoader
 
         var environment = inputs.EnvironmentOrProcess();
         var values = new VariableResolver(inputs, environment, redactor.Add, diagnostics).Resolve(definitions);
-        var set = new DefinitionSet(definitions, values, environment, catalog, redactor, warnings);
+        var set = new DefinitionSet(definitions, values, environment, plugins, redactor, warnings);
         if (diagnostics.Count > 0)
         {
             // Report the binding problems of the definitions that did load too, so one run shows everything.
             var healthy = definitions
                 .Where(d => !diagnostics.Any(x => x.Location?.File == d.FilePath) && values[d.Name].Count == d.Variables.Count)
                 .ToList();
-            diagnostics.AddRange(new DefinitionSet(healthy, values, environment, catalog, redactor, warnings).Validate(checkDependencies: false));
+            diagnostics.AddRange(new DefinitionSet(healthy, values, environment, plugins, redactor, warnings).Validate(checkDependencies: false));
         }
 
         DefinitionSet.ThrowIfAny(diagnostics, redactor);

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Kiln.Plugins;
 
 namespace Kiln.Definitions;
 
@@ -9,7 +8,7 @@ namespace Kiln.Definitions;
 /// Turns a definition file's YAML into an <see cref="ImageDefinition"/>, reporting every unknown key, wrong shape
 /// and unknown plugin type it finds (not only the first). Plugin bodies are bound later, with values.
 /// </summary>
-internal sealed partial class DefinitionReader(string filePath, PluginCatalog catalog, List<KilnDiagnostic> diagnostics)
+internal sealed partial class DefinitionReader(string filePath, IPluginTypes plugins, List<KilnDiagnostic> diagnostics)
 {
     public static readonly IReadOnlyList<string> TopLevelKeys =
         ["name", "description", "depends_on", "variables", "locals", "sources", "provision", "verify", "publish"];
@@ -47,8 +46,8 @@ internal sealed partial class DefinitionReader(string filePath, PluginCatalog ca
             Variables = ReadVariables(map["variables"]),
             Locals = ReadLocals(map["locals"]),
             Sources = ReadSources(map["sources"], map),
-            Provision = ReadPlugins(map["provision"], "provision", catalog.Provisioners.Keys, "provisioner"),
-            Verify = ReadPlugins(map["verify"], "verify", catalog.Provisioners.Keys, "provisioner"),
+            Provision = ReadPlugins(map["provision"], "provision", plugins.ProvisionerConfigTypes.Keys, "provisioner"),
+            Verify = ReadPlugins(map["verify"], "verify", plugins.ProvisionerConfigTypes.Keys, "provisioner"),
             Publish = ReadPublish(map["publish"]),
         };
         return definition;
@@ -233,9 +232,9 @@ internal sealed partial class DefinitionReader(string filePath, PluginCatalog ca
                 continue;
             }
 
-            if (!catalog.Builders.ContainsKey(type))
+            if (!plugins.SourceConfigTypes.ContainsKey(type))
             {
-                Error(typeNode, $"unknown builder type '{YamlReader.Shorten(type)}'", Suggestions.Hint(type, [.. catalog.Builders.Keys], "builder types"));
+                Error(typeNode, $"unknown builder type '{YamlReader.Shorten(type)}'", Suggestions.Hint(type, [.. plugins.SourceConfigTypes.Keys], "builder types"));
                 continue;
             }
 
@@ -252,7 +251,7 @@ internal sealed partial class DefinitionReader(string filePath, PluginCatalog ca
     }
 
     private string BuilderHint() =>
-        catalog.Builders.Count == 0 ? "No builder is installed." : $"Builder types: {string.Join(", ", catalog.Builders.Keys.Order(StringComparer.Ordinal))}.";
+        plugins.SourceConfigTypes.Count == 0 ? "No builder is installed." : $"Builder types: {string.Join(", ", plugins.SourceConfigTypes.Keys.Order(StringComparer.Ordinal))}.";
 
     private List<PluginEntry> ReadPlugins(YamlNode? node, string key, IEnumerable<string> known, string what)
     {
@@ -320,7 +319,7 @@ internal sealed partial class DefinitionReader(string filePath, PluginCatalog ca
             return chains;
         }
 
-        var types = catalog.Publishers.Keys.ToList();
+        var types = plugins.PublisherConfigTypes.Keys.ToList();
         foreach (var item in list.Items)
         {
             if (item is YamlList chain)

@@ -1,6 +1,5 @@
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Kiln.Plugins;
 using Kiln.Secrets;
 
 namespace Kiln.Definitions;
@@ -18,21 +17,22 @@ public sealed class DefinitionSet
         IReadOnlyList<ImageDefinition> images,
         IReadOnlyDictionary<string, Dictionary<string, Value>> values,
         IReadOnlyDictionary<string, string> environment,
-        PluginCatalog catalog,
+        IPluginTypes plugins,
         Redactor redactor,
         IReadOnlyList<string> warnings)
     {
         Images = images;
         _values = values;
         _environment = environment;
-        Catalog = catalog;
+        Plugins = plugins;
         Redactor = redactor;
         Warnings = warnings;
     }
 
     public IReadOnlyList<ImageDefinition> Images { get; }
 
-    public PluginCatalog Catalog { get; }
+    /// <summary>The plugin types these definitions were read and are bound with.</summary>
+    public IPluginTypes Plugins { get; }
 
     /// <summary>Knows every sensitive value read or derived so far; hand it to the build's log and writers.</summary>
     public Redactor Redactor { get; }
@@ -118,7 +118,7 @@ public sealed class DefinitionSet
         foreach (var name in imageName is null ? Images.Select(i => i.Name) : BuildOrder(imageName))
         {
             var resolved = Resolve(name, BuildScope.Symbolic);
-            images.Add(PlanBuilder.Describe(this[name], resolved, Catalog, Redactor));
+            images.Add(PlanBuilder.Describe(this[name], resolved, Plugins, Redactor));
         }
 
         return new BuildPlan(images);
@@ -147,8 +147,7 @@ public sealed class DefinitionSet
             var interpolator = new Interpolator(image, variables, _environment, scope, source.Name, Redactor.Add, diagnostics);
             interpolator.EvaluateAllLocals();
             var binder = new ConfigBinder(interpolator, diagnostics);
-            var builder = Catalog.Builders[source.Type];
-            var config = binder.Bind(source.Body, builder.ConfigType, $"source '{source.Name}' ({source.Type})") as SourceConfig;
+            var config = binder.Bind(source.Body, Plugins.SourceConfigTypes[source.Type], $"source '{source.Name}' ({source.Type})") as SourceConfig;
             var provisioners = BindProvisioners(image.Provision, source.Name, binder);
             var verify = BindProvisioners(image.Verify, source.Name, binder);
             var publish = new List<IReadOnlyList<ResolvedPlugin<PublisherConfig>>>();
@@ -157,8 +156,7 @@ public sealed class DefinitionSet
                 var bound = new List<ResolvedPlugin<PublisherConfig>>();
                 foreach (var entry in chain)
                 {
-                    var publisher = Catalog.Publishers[entry.Type];
-                    if (binder.Bind(entry.Body, publisher.ConfigType, $"publisher '{entry.Type}'") is PublisherConfig publisherConfig
+                    if (binder.Bind(entry.Body, Plugins.PublisherConfigTypes[entry.Type], $"publisher '{entry.Type}'") is PublisherConfig publisherConfig
                         && Applies(publisherConfig.Only, publisherConfig.Except, source.Name))
                     {
                         bound.Add(new ResolvedPlugin<PublisherConfig>(entry.Type, publisherConfig, entry.Location));
@@ -215,8 +213,7 @@ public sealed class DefinitionSet
         var bound = new List<ResolvedPlugin<ProvisionerConfig>>();
         foreach (var entry in entries)
         {
-            var provisioner = Catalog.Provisioners[entry.Type];
-            if (binder.Bind(entry.Body, provisioner.ConfigType, $"provisioner '{entry.Type}'") is ProvisionerConfig config
+            if (binder.Bind(entry.Body, Plugins.ProvisionerConfigTypes[entry.Type], $"provisioner '{entry.Type}'") is ProvisionerConfig config
                 && Applies(config.Only, config.Except, source))
             {
                 bound.Add(new ResolvedPlugin<ProvisionerConfig>(entry.Type, config, entry.Location));

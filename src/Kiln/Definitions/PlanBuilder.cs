@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using Kiln.Diagnostics;
-using Kiln.Plugins;
+using Kiln.Model;
 using Kiln.Secrets;
 
 namespace Kiln.Definitions;
@@ -9,20 +9,18 @@ namespace Kiln.Definitions;
 /// <summary>Describes a resolved image for the plan: settings in YAML terms, the builder's steps and temporary resources, secrets masked.</summary>
 internal static class PlanBuilder
 {
-    public static ImagePlan Describe(ImageDefinition definition, ResolvedImage image, PluginCatalog catalog, IRedactor redactor)
+    public static ImagePlan Describe(ImageDefinition definition, ResolvedImage image, IPluginTypes plugins, IRedactor redactor)
     {
         var variables = definition.Variables
             .Select(v => new PlannedVariable(v.Name, v.Sensitive ? Redactor.Mask : redactor.Redact(image.Variables[v.Name]), v.Sensitive))
             .ToList();
         var sources = image.Sources.Select(source =>
         {
-            var builder = catalog.Builders[source.Type];
-            IReadOnlyList<Pipeline.PlannedStep> steps;
+            IReadOnlyList<PlannedStep> steps;
             IReadOnlyList<string> resources;
             try
             {
-                steps = builder.DescribeSteps(source);
-                resources = builder.DescribeTemporaryResources(source);
+                (steps, resources) = plugins.DescribeSource(source);
             }
             catch (Exception e) when (e is not KilnException)
             {

@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Kiln.Plugins;
 
 namespace Kiln.Definitions;
 
@@ -15,10 +14,10 @@ public static class SchemaGenerator
 {
     private const string Interpolation = "#/definitions/interpolation";
 
-    public static string GenerateText(PluginCatalog? catalog = null) =>
-        Generate(catalog ?? PluginCatalog.Default).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).ReplaceLineEndings("\n") + "\n";
+    public static string GenerateText(IPluginTypes plugins) =>
+        Generate(plugins).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).ReplaceLineEndings("\n") + "\n";
 
-    public static JsonObject Generate(PluginCatalog catalog)
+    public static JsonObject Generate(IPluginTypes plugins)
     {
         var definitions = new JsonObject
         {
@@ -33,9 +32,9 @@ public static class SchemaGenerator
         var context = new Context(definitions);
 
         var sources = new JsonArray();
-        foreach (var (type, builder) in catalog.Builders.OrderBy(b => b.Key, StringComparer.Ordinal))
+        foreach (var (type, configType) in plugins.SourceConfigTypes.OrderBy(b => b.Key, StringComparer.Ordinal))
         {
-            var schema = ClassSchema(ConfigModel.For(builder.ConfigType), context);
+            var schema = ClassSchema(ConfigModel.For(configType), context);
             var properties = new JsonObject { ["type"] = new JsonObject { ["const"] = type, ["description"] = "The builder." } };
             foreach (var (key, value) in ((JsonObject)schema["properties"]!).ToList())
             {
@@ -57,8 +56,8 @@ public static class SchemaGenerator
         definitions["source"] = sources.Count == 0
             ? new JsonObject { ["type"] = "object", ["required"] = new JsonArray("type"), ["properties"] = new JsonObject { ["type"] = new JsonObject { ["type"] = "string" } } }
             : new JsonObject { ["oneOf"] = sources };
-        definitions["provisioner"] = Items("provisioner", catalog.Provisioners.ToDictionary(p => p.Key, p => p.Value.ConfigType), context);
-        definitions["publisher"] = Items("publisher", catalog.Publishers.ToDictionary(p => p.Key, p => p.Value.ConfigType), context);
+        definitions["provisioner"] = Items("provisioner", plugins.ProvisionerConfigTypes, context);
+        definitions["publisher"] = Items("publisher", plugins.PublisherConfigTypes, context);
 
         return new JsonObject
         {
@@ -158,7 +157,7 @@ public static class SchemaGenerator
         },
     };
 
-    private static JsonObject Items(string kind, Dictionary<string, Type> plugins, Context context)
+    private static JsonObject Items(string kind, IReadOnlyDictionary<string, Type> plugins, Context context)
     {
         var items = new JsonArray();
         foreach (var (type, configType) in plugins.OrderBy(p => p.Key, StringComparer.Ordinal))

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Kiln.Builders.Amazon;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Plugins;
 
 namespace Kiln.Images;

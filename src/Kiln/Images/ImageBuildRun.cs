@@ -1,6 +1,10 @@
+using Kiln.Consoles;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 using Kiln.Publishers;
+using Kiln.Sessions;
 
 namespace Kiln.Images;
 

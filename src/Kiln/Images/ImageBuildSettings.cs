@@ -1,5 +1,8 @@
-using Kiln.Pipeline;
+using Kiln.Consoles;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Plugins;
+using Kiln.Sessions;
 
 namespace Kiln.Images;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Images;
 

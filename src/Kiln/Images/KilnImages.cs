@@ -1,7 +1,9 @@
 using Kiln.Builders.Qemu;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 
 namespace Kiln.Images;
 

@@ -1,16 +1,18 @@
 using System.Reflection;
 using Kiln.Builders;
-using Kiln.Pipeline;
-using Kiln.Provisioners;
-using Kiln.Publishers;
+using Kiln.Definitions;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Plugins;
 
 /// <summary>
 /// Every builder, provisioner, publisher and sweeper Kiln knows, found by scanning assemblies for concrete
 /// classes with a public parameterless constructor. Adding a plugin adds a class, not a case to a switch.
+/// Definitions see it as <see cref="IPluginTypes"/> (type names and config types), a running build as
+/// <see cref="IBuildPlugins"/> (through <see cref="BuildContext.Plugins"/>).
 /// </summary>
-public sealed class PluginCatalog
+public sealed class PluginCatalog : IPluginTypes, IBuildPlugins
 {
     private static readonly Lazy<PluginCatalog> DefaultCatalog = new(() => FromAssemblies(typeof(PluginCatalog).Assembly));
 
@@ -24,6 +26,9 @@ public sealed class PluginCatalog
         Provisioners = provisioners;
         Publishers = publishers;
         Sweepers = sweepers;
+        SourceConfigTypes = ConfigTypes(builders, b => b.ConfigType);
+        ProvisionerConfigTypes = ConfigTypes(provisioners, p => p.ConfigType);
+        PublisherConfigTypes = ConfigTypes(publishers, p => p.ConfigType);
     }
 
     public static PluginCatalog Default => DefaultCatalog.Value;
@@ -35,6 +40,19 @@ public sealed class PluginCatalog
     public IReadOnlyDictionary<string, IPublisher> Publishers { get; }
 
     public IReadOnlyDictionary<string, IResourceSweeper> Sweepers { get; }
+
+    public IReadOnlyDictionary<string, Type> SourceConfigTypes { get; }
+
+    public IReadOnlyDictionary<string, Type> ProvisionerConfigTypes { get; }
+
+    public IReadOnlyDictionary<string, Type> PublisherConfigTypes { get; }
+
+    public SourceSteps DescribeSource(ResolvedSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var builder = Builders[source.Type];
+        return new SourceSteps(builder.DescribeSteps(source), builder.DescribeTemporaryResources(source));
+    }
 
     public static PluginCatalog FromAssemblies(params Assembly[] assemblies)
     {
@@ -60,6 +78,9 @@ public sealed class PluginCatalog
             Merge(Provisioners, provisioners, p => p.Type),
             Merge(Publishers, publishers, p => p.Type),
             Merge(Sweepers, sweepers, s => s.Kind));
+
+    private static Dictionary<string, Type> ConfigTypes<T>(IReadOnlyDictionary<string, T> plugins, Func<T, Type> configType) =>
+        plugins.ToDictionary(p => p.Key, p => configType(p.Value), StringComparer.Ordinal);
 
     private static Dictionary<string, T> Index<T>(IEnumerable<Type> types, Func<T, string> key) =>
         types.Where(typeof(T).IsAssignableFrom)

@@ -1,7 +1,8 @@
 using System.Text;
 using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Provisioners;
 

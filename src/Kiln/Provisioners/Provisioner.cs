@@ -1,5 +1,5 @@
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Provisioners;
 

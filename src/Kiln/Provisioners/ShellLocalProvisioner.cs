@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Provisioners;
 

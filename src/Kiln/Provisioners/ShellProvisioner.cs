@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Provisioners;
 

@@ -1,5 +1,6 @@
 using System.Text;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

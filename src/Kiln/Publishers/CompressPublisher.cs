@@ -1,5 +1,6 @@
 using System.IO.Compression;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 

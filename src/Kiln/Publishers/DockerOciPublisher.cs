@@ -5,11 +5,11 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Docker.DotNet;
-using Kiln.Builders.Docker;
-using Kiln.Communicators.Docker;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

@@ -1,7 +1,8 @@
 using Docker.DotNet;
-using Kiln.Builders.Docker;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 
@@ -23,7 +24,7 @@ internal static class DockerPublishing
 
     /// <summary>The build's own client while the build runs; otherwise a new one to the engine that made the image.</summary>
     public static Lease Engine(BuildState state, Artifact image) =>
-        state is DockerBuildState { Client: { } client }
+        state is IDockerClientHolder { Client: { } client }
             ? new Lease(client, owned: false)
             : new Lease(DockerEngine.CreateClient(image.CustomData.TryGetValue("docker_host", out var host) ? host : DockerEngine.ResolveHost(null)), owned: true);
 

@@ -1,10 +1,11 @@
 using System.ComponentModel;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Kiln.Builders.Docker;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

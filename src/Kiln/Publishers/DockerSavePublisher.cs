@@ -1,10 +1,10 @@
 using System.ComponentModel;
 using System.Security.Cryptography;
 using Docker.DotNet;
-using Kiln.Builders.Docker;
-using Kiln.Communicators.Docker;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Publishers;
 

@@ -1,7 +1,7 @@
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Octokit;
-using Artifact = Kiln.Pipeline.Artifact;
+using Artifact = Kiln.Model.Artifact;
 
 namespace Kiln.Publishers;
 

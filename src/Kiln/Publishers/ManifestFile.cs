@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Publishers;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Kiln.Pipeline;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

@@ -1,4 +1,5 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Publishers;
 

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 
 namespace Kiln.Publishers;
 

@@ -223,7 +223,7 @@ public sealed class AmazonEbsBuildTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
 
         Directory.Delete(remote, recursive: true);
-        Assert.Contains(build.State.Timings, t => t.Step == "provision" && t.Outcome == Kiln.Pipeline.StepOutcome.Cancelled);
+        Assert.Contains(build.State.Timings, t => t.Step == "provision" && t.Outcome == Kiln.Engine.StepOutcome.Cancelled);
         _bed.AssertNothingLeft(build);
     }
 

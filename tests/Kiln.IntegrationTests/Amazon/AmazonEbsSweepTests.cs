@@ -1,6 +1,7 @@
 using Kiln.Builders.Amazon;
+using Kiln.Engine;
 using Kiln.IntegrationTests.Amazon.Fake;
-using Kiln.Pipeline;
+using Kiln.Ledger;
 using Kiln.Plugins;
 using static Kiln.IntegrationTests.Amazon.AmazonTestBed;
 

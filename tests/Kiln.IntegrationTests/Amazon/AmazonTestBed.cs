@@ -1,7 +1,8 @@
 using Kiln.Builders.Amazon;
 using Kiln.Definitions;
+using Kiln.Engine;
 using Kiln.IntegrationTests.Amazon.Fake;
-using Kiln.Pipeline;
+using Kiln.Model;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 
@@ -145,7 +146,7 @@ internal sealed class AmazonTestBed : IAsyncDisposable
         public Build(AmazonEbsSourceConfig config, string authorizedKeysFile, ILedger? ledger, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> provisioners)
         {
             Context = TestBuild.Context(config, type: AmazonEbsBuilder.TypeName, ledger: ledger ?? Ledger, log: Log, provisioners: provisioners);
-            Pipeline = new AmazonEbsBuilder(null, [authorizedKeysFile]).CreatePipeline(Context);
+            Pipeline = new AmazonEbsBuilder([authorizedKeysFile]).CreatePipeline(Context);
         }
 
         public MemoryLedger Ledger { get; } = new();

@@ -1,7 +1,7 @@
-using Kiln.IntegrationTests.Docker;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kiln.IntegrationTests.Ci;
+using Kiln.IntegrationTests.Docker;
 
 namespace Kiln.IntegrationTests.Cake;
 

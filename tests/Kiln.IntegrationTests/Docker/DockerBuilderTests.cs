@@ -1,10 +1,11 @@
 using Docker.DotNet.Models;
 using Kiln.Builders.Docker;
 using Kiln.Builders.Docker.Steps;
-using Kiln.Communicators;
+using Kiln.Communicators.Docker;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Docker;
@@ -126,7 +127,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
             await pipeline.RunAsync(Stage.Verify, Token);
 
             Assert.Equal(3, pipeline.State.Checks.Count(c => c.Passed));
-            var verify = Assert.IsType<Communicators.Docker.DockerCommunicator>(pipeline.State.Communicator);
+            var verify = Assert.IsType<DockerCommunicator>(pipeline.State.Communicator);
             Assert.NotEqual(buildContainer, verify.ContainerId);
             using var client = engine.CreateClient();
             var containers = await client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, Token);
@@ -256,6 +257,7 @@ public sealed class DockerBuilderTests(DockerEngineFixture engine)
             Source = template.Source,
             OutputDirectory = template.OutputDirectory,
             WorkDirectory = template.WorkDirectory,
+            Plugins = template.Plugins,
             Log = template.Log,
             Ledger = ledger,
             Progress = new CancelOnProgress(cancellation, after: 8 << 20),

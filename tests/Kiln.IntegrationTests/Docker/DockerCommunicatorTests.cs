@@ -1,8 +1,8 @@
 using System.Text;
 using Kiln.Builders.Docker;
-using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.IntegrationTests.Docker;
 

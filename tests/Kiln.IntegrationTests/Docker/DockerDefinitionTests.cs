@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Docker.DotNet.Models;
+using Kiln.Consoles;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Plugins;
+using Kiln.Sessions;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Docker;
@@ -66,7 +68,8 @@ public sealed class DockerDefinitionTests(DockerEngineFixture engine) : IDisposa
                     ["KILN_VAR_site_token"] = SiteToken,
                     ["KILN_VAR_registry_password"] = DockerEngineFixture.RegistryPassword,
                 },
-            });
+            },
+            PluginCatalog.Default);
         Assert.Empty(set.Validate());
         var output = new StringWriter();
         var options = new BuildSessionOptions

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Docker.DotNet;
-using Kiln.Builders.Docker;
+using Kiln.Docker;
 
 namespace Kiln.IntegrationTests.Docker;
 

@@ -2,7 +2,8 @@ using System.Text.Json;
 using Docker.DotNet.Models;
 using Kiln.Builders.Docker;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Publishers;
 using Kiln.Testing;
 

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using Docker.DotNet.Models;
 using Kiln.Builders.Docker;
-using Kiln.Communicators;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Docker;

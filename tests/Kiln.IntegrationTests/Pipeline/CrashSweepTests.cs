@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Kiln.Pipeline;
+using Kiln.Ledger;
+using Kiln.Plugins;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Pipeline;
@@ -43,7 +44,7 @@ public sealed class CrashSweepTests : IDisposable
         var work = Assert.Single(Directory.GetDirectories(Path.Combine(_root.FullName, "work"), "*", SearchOption.AllDirectories), d => d.EndsWith("victim.local", StringComparison.Ordinal));
 
         // While the build runs its ledger is off limits.
-        var live = await new LedgerSweep(LedgerDirectory, new TestLog()).RunAsync(Token);
+        var live = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, new TestLog()).RunAsync(Token);
         Assert.Equal([$"host-{host.Id}"], live.LiveRuns);
         Assert.Empty(live.Cleaned);
         Assert.True(Directory.Exists(scratch));
@@ -63,7 +64,7 @@ public sealed class CrashSweepTests : IDisposable
         Assert.Contains(sleeperPid.ToString(CultureInfo.InvariantCulture), recorded, StringComparison.Ordinal);
 
         var log = new TestLog();
-        var report = await new LedgerSweep(LedgerDirectory, log).RunAsync(Token);
+        var report = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, log).RunAsync(Token);
 
         Assert.True(report.Complete, log.Text);
         Assert.Equal("swept 3 resource(s) left by dead runs", Assert.Single(report.Describe()));
@@ -75,7 +76,7 @@ public sealed class CrashSweepTests : IDisposable
         Assert.Empty(Directory.GetFiles(LedgerDirectory, "*.tmp"));
 
         // A second sweep finds nothing to do.
-        var again = await new LedgerSweep(LedgerDirectory, new TestLog()).RunAsync(Token);
+        var again = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, new TestLog()).RunAsync(Token);
         Assert.Empty(again.Cleaned);
         Assert.Empty(again.LiveRuns);
     }

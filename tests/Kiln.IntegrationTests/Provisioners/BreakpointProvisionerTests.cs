@@ -1,4 +1,4 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Provisioners;
 
 namespace Kiln.IntegrationTests.Provisioners;
@@ -25,6 +25,7 @@ public sealed class BreakpointProvisionerTests : ProvisionerHarness
             Source = State.Context.Source,
             OutputDirectory = State.Context.OutputDirectory,
             WorkDirectory = State.Context.WorkDirectory,
+            Plugins = State.Context.Plugins,
             Log = Log,
             Ledger = Ledger,
             Progress = State.Context.Progress,
@@ -32,7 +33,7 @@ public sealed class BreakpointProvisionerTests : ProvisionerHarness
             Redactor = State.Context.Redactor,
         })
         { Communicator = State.Communicator };
-        Kiln.Provisioners.IProvisioner breakpoint = new BreakpointProvisioner();
+        Kiln.Engine.IProvisioner breakpoint = new BreakpointProvisioner();
 
         var run = breakpoint.RunAsync(new BreakpointConfig { Note = "look around" }, state, Cancellation);
         await person.Prompted.Task.WaitAsync(TimeSpan.FromMinutes(1), Cancellation);

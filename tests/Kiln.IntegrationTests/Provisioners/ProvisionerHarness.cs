@@ -1,8 +1,7 @@
-using Kiln.Communicators;
 using Kiln.Definitions;
+using Kiln.Engine;
 using Kiln.IntegrationTests.Ssh;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Steps;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 
@@ -58,7 +57,7 @@ public abstract class ProvisionerHarness : IAsyncLifetime
             SshEndpoint = State.SshEndpoint,
             BuildKey = State.BuildKey,
         };
-        await new ProvisionStep<SshTestState>(PluginCatalog.Default).RunAsync(state, Cancellation);
+        await new ProvisionStep<SshTestState>().RunAsync(state, Cancellation);
     }
 
     protected async Task<string> WriteDefinitionFileAsync(string relativePath, string content)

@@ -56,7 +56,7 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     public async Task Cancelling_stops_the_command_and_its_children_and_releases_the_ledger()
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        Kiln.Provisioners.IProvisioner provisioner = new ShellLocalProvisioner();
+        Kiln.Engine.IProvisioner provisioner = new ShellLocalProvisioner();
         var run = provisioner.RunAsync(new ShellLocalConfig { Inline = ["sleep 300 &", "echo $! > child.pid", "wait"] }, State, cancel.Token);
         var pidFile = Path.Combine(DefinitionDirectory, "child.pid");
         while (!File.Exists(pidFile) || (await File.ReadAllTextAsync(pidFile, Cancellation)).Trim().Length == 0)

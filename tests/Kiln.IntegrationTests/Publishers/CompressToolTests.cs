@@ -1,5 +1,6 @@
-using Kiln.Testing;
+using Kiln.Engine;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Publishers;
 

@@ -1,6 +1,7 @@
-using Kiln.Testing;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Publishers;
 
@@ -201,8 +202,8 @@ public sealed class GitHubReleaseTests : IAsyncLifetime
 
     private sealed class PublisherHarness(IPublisher publisher)
     {
-        public Task<IReadOnlyList<Kiln.Pipeline.Artifact>> PublishAsync(
-            GitHubReleaseConfig config, Kiln.Pipeline.BuildState state, IReadOnlyList<Kiln.Pipeline.Artifact> inputs, CancellationToken cancellationToken) =>
+        public Task<IReadOnlyList<Kiln.Model.Artifact>> PublishAsync(
+            GitHubReleaseConfig config, Kiln.Engine.BuildState state, IReadOnlyList<Kiln.Model.Artifact> inputs, CancellationToken cancellationToken) =>
             publisher.PublishAsync(config, state, inputs, cancellationToken);
     }
 }

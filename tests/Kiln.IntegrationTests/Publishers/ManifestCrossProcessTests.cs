@@ -1,6 +1,7 @@
-using Kiln.Testing;
 using System.Text.Json.Nodes;
+using Kiln.Engine;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Publishers;
 
@@ -52,7 +53,9 @@ public sealed class ManifestCrossProcessTests : IDisposable
             #:project {{project}}
             #:property PublishAot=false
             using Kiln.Definitions;
-            using Kiln.Pipeline;
+            using Kiln.Engine;
+            using Kiln.Model;
+            using Kiln.Plugins;
             using Kiln.Publishers;
             using Kiln.Secrets;
 
@@ -72,6 +75,7 @@ public sealed class ManifestCrossProcessTests : IDisposable
                     Progress = new Progress(),
                     Interaction = new Quiet(),
                     Redactor = new Redactor(),
+                    Plugins = PluginCatalog.Default,
                 };
                 IPublisher publisher = new ManifestPublisher();
                 await publisher.PublishAsync(

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
+using Kiln.Plugins;
+using Kiln.Steps;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Publishers;
@@ -46,7 +49,7 @@ public sealed class PublishChainTests : IAsyncLifetime
         var set = DefinitionLoader.Load(definition, new VariableInputs
         {
             Environment = new Dictionary<string, string> { ["VERSION"] = "2.0.0", ["GH_TOKEN"] = Token },
-        });
+        }, PluginCatalog.Default);
         Assert.Empty(set.Validate());
         var image = set.Resolve("web", BuildScope.Symbolic);
 
@@ -64,6 +67,7 @@ public sealed class PublishChainTests : IAsyncLifetime
             Source = image.Sources.Single(),
             OutputDirectory = output,
             WorkDirectory = template.WorkDirectory,
+            Plugins = template.Plugins,
             Log = log,
             Ledger = template.Ledger,
             Progress = template.Progress,

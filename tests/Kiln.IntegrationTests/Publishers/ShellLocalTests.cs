@@ -1,4 +1,5 @@
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Publishers;
 using Kiln.Testing;
 

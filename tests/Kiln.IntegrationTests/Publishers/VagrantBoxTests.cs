@@ -1,7 +1,8 @@
-using Kiln.Testing;
 using System.Text.Json.Nodes;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Publishers;
 

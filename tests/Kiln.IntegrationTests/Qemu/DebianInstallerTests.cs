@@ -1,7 +1,7 @@
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Install;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Model;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
@@ -17,7 +17,7 @@ public sealed class DebianInstallerTests
 {
     private const string Images = "/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64";
     private const string Preseed = "d-i debian-installer/locale string en_US\nd-i keyboard-configuration/xkb-keymap select us\n";
-    private const string Append = "auto=true priority=critical url=http://{{ http.ip }}:{{ http.port }}/preseed.cfg console=ttyS0,115200n8";
+    private const string Append = "auto=true priority=critical url=http://{{ http.ip }}:{{ http.port }}/preseed.cfg console=ttyS0,115200n8 no_timer_check";
 
     [Fact]
     public async Task The_netboot_installer_booted_by_kernel_and_append_fetches_its_preseed_from_kilns_http_server()

@@ -1,8 +1,7 @@
 using System.Text;
-using Kiln.Communicators;
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Provisioners;
 
 namespace Kiln.IntegrationTests.Qemu;

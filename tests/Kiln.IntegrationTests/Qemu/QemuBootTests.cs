@@ -1,5 +1,5 @@
 using Kiln.Builders.Qemu;
-using Kiln.Pipeline;
+using Kiln.Model;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;

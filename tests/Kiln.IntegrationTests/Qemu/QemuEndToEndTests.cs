@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Kiln.Builders.Qemu;
+using Kiln.Builders.Qemu.Steps;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -31,6 +33,7 @@ public sealed class QemuEndToEndTests
             type: "qemu",
             image: "web",
             ledger: ledger,
+            plugins: Catalog,
             log: log,
             provisioners:
             [
@@ -46,7 +49,7 @@ public sealed class QemuEndToEndTests
             ]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
 
-        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog);
+        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory);
         await using (var pipeline = builder.CreatePipeline(context))
         {
             try
@@ -106,9 +109,10 @@ public sealed class QemuEndToEndTests
             type: "qemu",
             image: "broken",
             ledger: ledger,
+            plugins: Catalog,
             provisioners: [GuestCommandConfig.Entry("echo about to fail; exit 7")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
-        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog);
+        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory);
         await using var pipeline = builder.CreatePipeline(context);
         string? overlay = null;
         try

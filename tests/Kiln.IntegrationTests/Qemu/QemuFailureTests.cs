@@ -1,6 +1,6 @@
 using Kiln.Builders.Qemu;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Model;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Install;
-using Kiln.Pipeline;
+using Kiln.Builders.Qemu.Steps;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -46,7 +47,7 @@ public sealed class QemuInstallerTests
                 BootCommand =
                 [
                     "c<wait3>",
-                    "linux /boot/vmlinuz console=ttyS0 kiln.answer=http://{{ http.ip }}:{{ http.port }}/answer.cfg<enter><wait>",
+                    "linux /boot/vmlinuz console=ttyS0 no_timer_check kiln.answer=http://{{ http.ip }}:{{ http.port }}/answer.cfg<enter><wait>",
                     "initrd /boot/initrd.gz<enter><wait>",
                     "boot<enter>",
                 ],
@@ -61,6 +62,7 @@ public sealed class QemuInstallerTests
                 type: "qemu",
                 image: "installed",
                 ledger: ledger,
+                plugins: Catalog,
                 log: log,
                 provisioners: [GuestCommandConfig.Entry("echo provisioned > /srv/provisioned")],
                 verify:
@@ -71,7 +73,7 @@ public sealed class QemuInstallerTests
                 ]);
             using var cleanup = new DeletedAtEnd(context.WorkDirectory);
             string? disk;
-            await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog).CreatePipeline(context))
+            await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory).CreatePipeline(context))
             {
                 var state = (QemuBuildState)pipeline.State;
                 IReadOnlyList<string> requests = [];

@@ -1,7 +1,8 @@
 using System.Formats.Tar;
 using System.Xml.Linq;
 using Kiln.Builders.Qemu;
-using Kiln.Pipeline;
+using Kiln.Builders.Qemu.Steps;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -35,10 +36,11 @@ public sealed class QemuUefiTests
             type: "qemu",
             image: "uefi",
             ledger: ledger,
+            plugins: Catalog,
             provisioners: [GuestCommandConfig.Entry("test -d /sys/firmware/efi && echo uefi > /srv/booted-with")],
             verify: [GuestCommandConfig.Entry("test -d /sys/firmware/efi && grep -qx uefi /srv/booted-with")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
-        await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory, Catalog).CreatePipeline(context))
+        await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory).CreatePipeline(context))
         {
             var state = (QemuBuildState)pipeline.State;
             try

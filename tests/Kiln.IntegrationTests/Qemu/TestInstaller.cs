@@ -1,5 +1,5 @@
 using Kiln.Builders.Qemu;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.IntegrationTests.Qemu;
 

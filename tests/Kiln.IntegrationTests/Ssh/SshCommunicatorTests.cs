@@ -1,5 +1,6 @@
 using Kiln.Communicators;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 
@@ -355,11 +356,11 @@ public sealed class SshCommunicatorTests : IAsyncLifetime
     }
 }
 
-internal sealed class RecordingProgress : Kiln.Pipeline.IProgressSink
+internal sealed class RecordingProgress : Kiln.Engine.IProgressSink
 {
     public List<Task> Tasks { get; } = [];
 
-    public Kiln.Pipeline.IProgressTask Start(string description, long? total = null)
+    public Kiln.Engine.IProgressTask Start(string description, long? total = null)
     {
         var task = new Task(description, total);
         lock (Tasks)
@@ -367,7 +368,7 @@ internal sealed class RecordingProgress : Kiln.Pipeline.IProgressSink
         return task;
     }
 
-    internal sealed class Task(string description, long? total) : Kiln.Pipeline.IProgressTask
+    internal sealed class Task(string description, long? total) : Kiln.Engine.IProgressTask
     {
         public string Description => description;
 

@@ -1,6 +1,8 @@
 using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Steps;
 using Kiln.Testing;
 using Kiln.Testing.Sshd;
 

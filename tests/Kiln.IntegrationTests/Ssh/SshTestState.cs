@@ -1,6 +1,6 @@
 using Kiln.Communicators;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.IntegrationTests.Ssh;
 

@@ -1,6 +1,7 @@
 using Kiln.Builders.Amazon;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Plugins;
 
 namespace Kiln.Tests.Amazon;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Model;
 
 namespace Kiln.Tests.Definitions;
 

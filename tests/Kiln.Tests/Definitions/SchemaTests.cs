@@ -2,8 +2,9 @@ using System.Globalization;
 using Kiln.Definitions;
 using Kiln.Definitions.Yaml;
 using Kiln.Diagnostics;
-using Newtonsoft.Json.Linq;
+using Kiln.Plugins;
 using NJsonSchema;
+using Newtonsoft.Json.Linq;
 
 namespace Kiln.Tests.Definitions;
 
@@ -18,7 +19,7 @@ public sealed class SchemaTests
     [Fact]
     public void The_committed_schema_is_up_to_date()
     {
-        var generated = SchemaGenerator.GenerateText();
+        var generated = SchemaGenerator.GenerateText(PluginCatalog.Default);
         if (Environment.GetEnvironmentVariable("KILN_UPDATE_SCHEMA") == "1")
         {
             File.WriteAllText(SchemaPath, generated);
@@ -65,7 +66,7 @@ public sealed class SchemaTests
     {
         var example = Path.Combine(RepositoryFiles.Samples, "web.kiln.yaml");
 
-        var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() });
+        var set = DefinitionLoader.Load(example, new VariableInputs { Vars = ["site_token=s3cr3t-token"], Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
 
         Assert.Empty(set.Validate());
         var plan = set.Inspect("web").Render();
@@ -78,7 +79,7 @@ public sealed class SchemaTests
     [Fact]
     public void The_repository_templates_validate_with_the_plugins_compiled_into_Kiln()
     {
-        var set = DefinitionLoader.Load(RepositoryFiles.Templates, new VariableInputs { Environment = new Dictionary<string, string>() });
+        var set = DefinitionLoader.Load(RepositoryFiles.Templates, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
 
         Assert.Empty(set.Validate());
         Assert.Contains("source local (qemu)", set.Inspect("app").Render(), StringComparison.Ordinal);

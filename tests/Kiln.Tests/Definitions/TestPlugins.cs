@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using Kiln.Builders;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Provisioners;
 using Kiln.Publishers;

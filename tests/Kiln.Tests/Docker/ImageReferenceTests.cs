@@ -1,4 +1,4 @@
-using Kiln.Builders.Docker;
+using Kiln.Docker;
 
 namespace Kiln.Tests.Docker;
 

@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using Kiln.Builders;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
+using Kiln.Steps;
 
 namespace Kiln.Tests.Images;
 

@@ -1,7 +1,8 @@
-using Kiln.Testing;
+using Kiln.Consoles;
+using Kiln.Engine;
 using Kiln.Images;
-using Kiln.Pipeline;
 using Kiln.Plugins;
+using Kiln.Testing;
 
 namespace Kiln.Tests.Images;
 

@@ -1,5 +1,6 @@
+using Kiln.Engine;
 using Kiln.Images;
-using Kiln.Pipeline;
+using Kiln.Model;
 
 namespace Kiln.Tests.Images;
 

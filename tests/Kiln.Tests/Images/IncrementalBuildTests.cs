@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using Kiln.Engine;
 using Kiln.Images;
-using Kiln.Pipeline;
 
 namespace Kiln.Tests.Images;
 

@@ -1,4 +1,5 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Testing;
 
 namespace Kiln.Tests.Pipeline;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 using Kiln.Plugins;
 using Kiln.Testing;
 
@@ -82,7 +83,7 @@ public sealed class DiskLedgerTests : IDisposable
         var ledger = new DiskLedger(LedgerDirectory, "live");
         var dir = await LedgeredDirectory.CreateAsync(ledger, Path.Combine(_root.FullName, "mine"), TestContext.Current.CancellationToken);
 
-        var report = await new LedgerSweep(LedgerDirectory, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
+        var report = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(["live"], report.LiveRuns);
         Assert.Empty(report.Cleaned);
@@ -102,7 +103,7 @@ public sealed class DiskLedgerTests : IDisposable
         await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
         WriteDeadLedger("dead1", ("directory", dir.FullName, null), ("file", file, null));
 
-        var report = await new LedgerSweep(LedgerDirectory, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
+        var report = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(2, report.Cleaned.Count);
         Assert.True(report.Complete);
@@ -150,7 +151,7 @@ public sealed class DiskLedgerTests : IDisposable
         await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
         WriteDeadLedger("dead3", ("file", file, null));
 
-        var report = await new LedgerSweep(LedgerDirectory, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
+        var report = await new LedgerSweep(LedgerDirectory, PluginCatalog.Default.Sweepers, new TestLog()).RunAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(["broken.json", "empty.json"], report.Unreadable.Select(u => Path.GetFileName(u.Path)));
         Assert.Single(report.Cleaned);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
-using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
+using Kiln.Sessions;
 
 namespace Kiln.Tests.Pipeline;
 

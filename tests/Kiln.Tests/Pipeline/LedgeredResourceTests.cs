@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Tests.Pipeline;
 

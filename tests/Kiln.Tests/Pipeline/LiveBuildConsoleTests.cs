@@ -1,4 +1,6 @@
-using Kiln.Pipeline;
+using Kiln.Consoles;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Testing;
 using Spectre.Console.Testing;
 

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
-using Kiln.Pipeline;
+using Kiln.Consoles;
+using Kiln.Model;
+using Kiln.Sessions;
 using Kiln.Testing;
 
 namespace Kiln.Tests.Pipeline;

@@ -1,8 +1,9 @@
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Plugins;
 using Kiln.Provisioners;
+using Kiln.Steps;
 using Kiln.Testing;
 
 namespace Kiln.Tests.Pipeline;
@@ -61,15 +62,15 @@ public sealed class ProvisionStepTests
     private static ResolvedPlugin<ProvisionerConfig> Entry(ScriptedConfig config, int line = 7) =>
         new("scripted", config, new SourceLocation("/defs/web.kiln.yaml", line, 5));
 
-    private static TestState State(TestLog log, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>? provisioners = null, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>? verify = null) =>
-        new(TestBuild.Context(new TestSourceConfig(), provisioners: provisioners, verify: verify, log: log));
+    private TestState State(TestLog log, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>? provisioners = null, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>? verify = null) =>
+        new(TestBuild.Context(new TestSourceConfig(), provisioners: provisioners, verify: verify, log: log, plugins: Catalog));
 
     [Fact]
     public async Task Runs_the_provisioners_in_order()
     {
         var state = State(new TestLog(), [Entry(new() { Label = "a" }), Entry(new() { Label = "b" }), Entry(new() { Label = "c" })]);
 
-        await new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken);
+        await new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Equal(["a", "b", "c"], _provisioner.Calls);
     }
@@ -80,7 +81,7 @@ public sealed class ProvisionStepTests
         var state = State(new TestLog(), [Entry(new() { Label = "a", AlwaysFail = true }, line: 12), Entry(new() { Label = "b" })]);
 
         var error = await Assert.ThrowsAsync<KilnException>(
-            () => new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken));
+            () => new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken));
 
         Assert.Equal("provisioner 'scripted' (/defs/web.kiln.yaml:12:5) failed: a broke", error.Message);
         Assert.Equal(["a"], _provisioner.Calls);
@@ -92,7 +93,7 @@ public sealed class ProvisionStepTests
         var state = State(new TestLog(), [new ResolvedPlugin<ProvisionerConfig>("nope", new ScriptedConfig(), null)]);
 
         var error = await Assert.ThrowsAsync<KilnException>(
-            () => new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken));
+            () => new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken));
 
         Assert.Equal("provisioner 'nope': no provisioner of type 'nope'", error.Message);
         Assert.Contains("scripted", error.Hint, StringComparison.Ordinal);
@@ -104,7 +105,7 @@ public sealed class ProvisionStepTests
         var log = new TestLog();
         var state = State(log, [Entry(new() { Label = "flaky", FailuresBeforeSuccess = 2, MaxRetries = 3 })]);
 
-        await new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken);
+        await new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Equal(3, _provisioner.Attempts("flaky"));
         var retries = log.Lines.Where(l => l.Contains("retrying in", StringComparison.Ordinal)).ToList();
@@ -118,7 +119,7 @@ public sealed class ProvisionStepTests
         var state = State(new TestLog(), [Entry(new() { Label = "dead", AlwaysFail = true, MaxRetries = 2 })]);
 
         await Assert.ThrowsAsync<KilnException>(
-            () => new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken));
+            () => new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken));
 
         Assert.Equal(3, _provisioner.Attempts("dead"));
     }
@@ -129,7 +130,7 @@ public sealed class ProvisionStepTests
         var state = State(new TestLog(), [Entry(new() { Label = "slow", Block = true, MaxRetries = 5 })]);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
-        var run = new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, cts.Token);
+        var run = new ProvisionStep<TestState>(Fast).RunAsync(state, cts.Token);
         while (_provisioner.Attempts("slow") == 0)
         {
             await Task.Delay(5, TestContext.Current.CancellationToken);
@@ -147,7 +148,7 @@ public sealed class ProvisionStepTests
         var state = State(new TestLog(), [Entry(new() { Label = "hung", Block = true, Timeout = TimeSpan.FromMilliseconds(50), MaxRetries = 1 })]);
 
         var error = await Assert.ThrowsAnyAsync<KilnException>(
-            () => new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken));
+            () => new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken));
 
         Assert.Equal("provisioner 'scripted' (/defs/web.kiln.yaml:7:5) timed out after 50ms", error.Message);
         Assert.Equal(2, _provisioner.Attempts("hung"));
@@ -159,7 +160,7 @@ public sealed class ProvisionStepTests
         var log = new TestLog();
         var state = State(log, [Entry(new() { Label = "a", PauseBefore = TimeSpan.FromMilliseconds(20) })]);
 
-        await new ProvisionStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken);
+        await new ProvisionStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Contains("info: pausing 20ms before scripted", log.Lines);
         Assert.Equal(["a"], _provisioner.Calls);
@@ -171,7 +172,7 @@ public sealed class ProvisionStepTests
         var state = State(new TestLog(), verify: [Entry(new() { Label = "ok" }, 20), Entry(new() { Label = "bad", AlwaysFail = true }, 21), Entry(new() { Label = "ok2" }, 22)]);
 
         var error = await Assert.ThrowsAsync<KilnException>(
-            () => new VerifyStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken));
+            () => new VerifyStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken));
 
         Assert.Equal(["ok", "bad", "ok2"], _provisioner.Calls);
         Assert.Equal([true, false, true], state.Checks.Select(c => c.Passed));
@@ -185,7 +186,7 @@ public sealed class ProvisionStepTests
     {
         var state = State(new TestLog(), verify: [Entry(new() { Label = "ok" })]);
 
-        await new VerifyStep<TestState>(Catalog, Fast).RunAsync(state, TestContext.Current.CancellationToken);
+        await new VerifyStep<TestState>(Fast).RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.True(Assert.Single(state.Checks).Passed);
     }

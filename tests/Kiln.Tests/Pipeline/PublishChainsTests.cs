@@ -1,8 +1,11 @@
 using Kiln.Definitions;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Publishers;
+using Kiln.Sessions;
+using Kiln.Steps;
 using Kiln.Testing;
 
 namespace Kiln.Tests.Pipeline;
@@ -42,9 +45,9 @@ public sealed class PublishChainsTests
     private static ResolvedPlugin<PublisherConfig> Tag(string tag, bool keep = true, bool fail = false) =>
         new("tag", new TagConfig { Tag = tag, KeepInputArtifact = keep, Fail = fail }, new SourceLocation("/defs/a.kiln.yaml", 30, 7));
 
-    private static TestState State(IReadOnlyList<IReadOnlyList<ResolvedPlugin<PublisherConfig>>> chains, params Artifact[] artifacts)
+    private TestState State(IReadOnlyList<IReadOnlyList<ResolvedPlugin<PublisherConfig>>> chains, params Artifact[] artifacts)
     {
-        var context = TestBuild.Context(new TestSourceConfig());
+        var context = TestBuild.Context(new TestSourceConfig(), plugins: Catalog);
         var state = new TestState(context with { Source = context.Source with { Publish = chains } });
         state.Artifacts.AddRange(artifacts);
         return state;
@@ -55,7 +58,7 @@ public sealed class PublishChainsTests
     {
         var state = State([[Tag("a"), Tag("b")], [Tag("c")]], new Artifact { BuilderType = "test", Id = "img" });
 
-        await new PublishChains(Catalog).RunAsync(state, TestContext.Current.CancellationToken);
+        await new PublishChains().RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Equal([("a", ["img"]), ("b", ["img+a"]), ("c", ["img"])], _publisher.Calls.Select(c => (c.Tag, c.Inputs)));
         Assert.Equal(["img", "img+a", "img+a+b", "img+c"], state.Artifacts.Select(a => a.Id).Order());
@@ -73,7 +76,7 @@ public sealed class PublishChainsTests
         await File.WriteAllTextAsync(elsewhere, "user", TestContext.Current.CancellationToken);
         state.Artifacts.Add(new Artifact { BuilderType = "test", Id = "img", Files = [new ArtifactFile(disk, 4), new ArtifactFile(elsewhere, 4)] });
 
-        await new PublishChains(Catalog).RunAsync(state, TestContext.Current.CancellationToken);
+        await new PublishChains().RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Equal(["img+box+upload"], state.Artifacts.Select(a => a.Id));
         Assert.False(File.Exists(disk));
@@ -86,7 +89,7 @@ public sealed class PublishChainsTests
     {
         var state = State([[Tag("box", keep: false)], [Tag("sum")]], new Artifact { BuilderType = "test", Id = "img" });
 
-        await new PublishChains(Catalog).RunAsync(state, TestContext.Current.CancellationToken);
+        await new PublishChains().RunAsync(state, TestContext.Current.CancellationToken);
 
         Assert.Equal(["img", "img+box", "img+sum"], state.Artifacts.Select(a => a.Id).Order());
     }
@@ -96,7 +99,7 @@ public sealed class PublishChainsTests
     {
         var state = State([[Tag("a"), Tag("b", fail: true)]], new Artifact { BuilderType = "test", Id = "img" });
 
-        var error = await Assert.ThrowsAsync<KilnException>(() => new PublishChains(Catalog).RunAsync(state, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<KilnException>(() => new PublishChains().RunAsync(state, TestContext.Current.CancellationToken));
 
         Assert.Equal("publisher 'tag' (/defs/a.kiln.yaml:30:7) failed: registry said 401", error.Message);
         Assert.Equal(StepOutcome.Failed, state.Timings[^1].Outcome);

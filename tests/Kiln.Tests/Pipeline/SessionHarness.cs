@@ -1,7 +1,8 @@
+using Kiln.Consoles;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Plugins;
-using Kiln.Publishers;
+using Kiln.Sessions;
 using Kiln.Testing;
 
 namespace Kiln.Tests.Pipeline;

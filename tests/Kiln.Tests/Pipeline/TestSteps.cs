@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Tests.Pipeline;
 
@@ -85,11 +86,11 @@ internal sealed class LambdaStep(string name, Stage stage, Func<TestState, Cance
 }
 
 /// <summary>A communicator that only knows how to be reached (for on-error messages).</summary>
-internal sealed class UnreachableCommunicator(Kiln.Communicators.ConnectionInfo connection) : Kiln.Communicators.ICommunicator
+internal sealed class UnreachableCommunicator(Kiln.Engine.ConnectionInfo connection) : Kiln.Engine.ICommunicator
 {
-    public Kiln.Communicators.ConnectionInfo? Connection => connection;
+    public Kiln.Engine.ConnectionInfo? Connection => connection;
 
-    public Task<Kiln.Communicators.CommandResult> ExecuteAsync(Kiln.Communicators.RemoteCommand command, Kiln.Communicators.ICommandOutput output, CancellationToken cancellationToken) =>
+    public Task<Kiln.Engine.CommandResult> ExecuteAsync(Kiln.Engine.RemoteCommand command, Kiln.Engine.ICommandOutput output, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 
     public Task UploadAsync(Stream content, string remotePath, CancellationToken cancellationToken, int mode = 420) => throw new NotSupportedException();

@@ -1,6 +1,7 @@
-using Kiln.Testing;
 using System.Security.Cryptography;
+using Kiln.Engine;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.Tests.Publishers;
 
@@ -95,13 +96,13 @@ public sealed class ChecksumPublisherTests
         (string?)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!["builds"]![build]!["kiln"]!["files"]![0]!["sha256"];
 
     /// <summary>Every file read by a hasher starts one progress task.</summary>
-    private sealed class CountingProgress : Kiln.Pipeline.IProgressSink, Kiln.Pipeline.IProgressTask
+    private sealed class CountingProgress : Kiln.Engine.IProgressSink, Kiln.Engine.IProgressTask
     {
         private int _started;
 
         public int Started => Volatile.Read(ref _started);
 
-        public Kiln.Pipeline.IProgressTask Start(string description, long? total = null)
+        public Kiln.Engine.IProgressTask Start(string description, long? total = null)
         {
             Interlocked.Increment(ref _started);
             return this;

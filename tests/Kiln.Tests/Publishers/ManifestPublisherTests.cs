@@ -1,10 +1,11 @@
-using Kiln.Testing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.Tests.Publishers;
 

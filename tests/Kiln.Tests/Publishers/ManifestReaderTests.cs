@@ -1,6 +1,6 @@
-using Kiln.Testing;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Kiln.Publishers;
+using Kiln.Testing;
 
 namespace Kiln.Tests.Publishers;
 

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Xml.Linq;
 using Kiln.Builders.Qemu;
+using Kiln.Builders.Qemu.Steps;
 using Kiln.Definitions;
-using Kiln.Pipeline;
+using Kiln.Model;
 
 namespace Kiln.Tests.Qemu;
 

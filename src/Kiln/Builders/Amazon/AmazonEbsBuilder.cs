@@ -1,8 +1,7 @@
 using Kiln.Builders.Amazon.Steps;
-using Kiln.Communicators;
 using Kiln.Definitions;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Engine;
+using Kiln.Steps;
 
 namespace Kiln.Builders.Amazon;
 
@@ -10,14 +9,13 @@ namespace Kiln.Builders.Amazon;
 /// Packer's amazon-ebs on AWSSDK.EC2: launch a source AMI, provision it over SSH, stop it, image it, copy and
 /// share the image. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
-/// <param name="catalog">The provisioners the provision step may use; by default every built-in one.</param>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
-public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
+public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
 {
     public const string TypeName = "amazon-ebs";
 
     public AmazonEbsBuilder()
-        : this(null, null)
+        : this(null)
     {
     }
 
@@ -38,7 +36,7 @@ public sealed class AmazonEbsBuilder(PluginCatalog? catalog, IReadOnlyList<strin
         yield return new SecurityGroupStep();
         yield return new RunInstanceStep();
         yield return new WaitForSshStep<AmazonEbsState>();
-        yield return new ProvisionStep<AmazonEbsState>(catalog);
+        yield return new ProvisionStep<AmazonEbsState>();
         if (temporaryKey)
         {
             // cloud-init installed the key pair's public key; the image must not ship it.

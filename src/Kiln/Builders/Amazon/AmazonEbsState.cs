@@ -1,6 +1,6 @@
 using Amazon.EC2.Model;
 using Kiln.Communicators;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Amazon;
 

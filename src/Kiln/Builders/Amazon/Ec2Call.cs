@@ -1,7 +1,7 @@
 using System.Net;
 using Amazon.EC2;
 using Amazon.Runtime;
-using Kiln.Pipeline;
+using Kiln.Engine;
 using Polly;
 using Polly.Retry;
 

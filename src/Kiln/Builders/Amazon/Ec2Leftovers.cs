@@ -1,6 +1,7 @@
 using Amazon.EC2.Model;
 using Kiln.Builders.Amazon.Steps;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Builders.Amazon;
 

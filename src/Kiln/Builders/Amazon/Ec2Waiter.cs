@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Amazon;
 

@@ -2,7 +2,8 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Kiln.Communicators.Docker;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Docker;
 

@@ -1,11 +1,12 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Docker;
 
 /// <summary>What the docker builder's steps share.</summary>
-public sealed class DockerBuildState(DockerSourceConfig config, BuildContext context) : BuildState(context)
+public sealed class DockerBuildState(DockerSourceConfig config, BuildContext context) : BuildState(context), IDockerClientHolder
 {
     public DockerSourceConfig Config { get; } = config;
 

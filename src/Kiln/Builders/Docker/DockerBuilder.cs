@@ -1,27 +1,19 @@
 using Kiln.Builders.Docker.Steps;
+using Kiln.Communicators.Docker;
 using Kiln.Definitions;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Steps;
 
 namespace Kiln.Builders.Docker;
 
 /// <summary>
 /// Container images from the same definition as the VM images: a container from a base image stands in for the
-/// machine, the same provisioners run in it through <see cref="Communicators.Docker.DockerCommunicator"/>, and
+/// machine, the same provisioners run in it through <see cref="DockerCommunicator"/>, and
 /// the result is committed, tagged and checked in a fresh container.
 /// </summary>
 public sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState>
 {
-    private readonly PluginCatalog? _catalog;
-
-    public DockerBuilder()
-        : this(null)
-    {
-    }
-
-    /// <param name="catalog">The provisioners that provision and verify steps may use; by default every built-in one.</param>
-    public DockerBuilder(PluginCatalog? catalog) => _catalog = catalog;
-
     public override string Type => "docker";
 
     protected override IEnumerable<IStep<DockerBuildState>> CreateSteps(DockerSourceConfig config, ResolvedSource source)
@@ -29,12 +21,12 @@ public sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState
         yield return new ConnectEngineStep();
         yield return new PrepareBaseImageStep();
         yield return new StartBuildContainerStep();
-        yield return new ProvisionStep<DockerBuildState>(_catalog);
+        yield return new ProvisionStep<DockerBuildState>();
         yield return new CommitImageStep();
         if (source.Verify.Count > 0)
         {
             yield return new StartVerifyContainerStep();
-            yield return new VerifyStep<DockerBuildState>(_catalog);
+            yield return new VerifyStep<DockerBuildState>();
         }
     }
 

@@ -1,6 +1,8 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Builders.Docker;
 

@@ -1,4 +1,6 @@
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Builders.Docker;
 

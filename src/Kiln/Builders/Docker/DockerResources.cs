@@ -1,4 +1,5 @@
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Docker;
 

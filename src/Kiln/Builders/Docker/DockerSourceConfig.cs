@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Kiln.Definitions;
+using Kiln.Docker;
 
 namespace Kiln.Builders.Docker;
 

@@ -1,4 +1,4 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Docker;
 

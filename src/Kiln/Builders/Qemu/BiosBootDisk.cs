@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 

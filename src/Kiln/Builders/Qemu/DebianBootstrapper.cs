@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
 
 namespace Kiln.Builders.Qemu;
 

@@ -1,5 +1,5 @@
 using Kiln.Communicators;
-using Kiln.Pipeline;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
 

@@ -1,8 +1,9 @@
 using Kiln.Builders.Qemu.Install;
-using Kiln.Communicators;
+using Kiln.Builders.Qemu.Steps;
 using Kiln.Definitions;
-using Kiln.Pipeline;
-using Kiln.Plugins;
+using Kiln.Engine;
+using Kiln.Model;
+using Kiln.Steps;
 
 namespace Kiln.Builders.Qemu;
 
@@ -13,7 +14,6 @@ namespace Kiln.Builders.Qemu;
 public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
 {
     private readonly ImageCache _cache;
-    private readonly PluginCatalog? _catalog;
 
     public QemuBuilder()
         : this(null)
@@ -21,11 +21,9 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
     }
 
     /// <param name="cacheDirectory">Where base images are cached, instead of $KILN_CACHE or ~/.cache/kiln.</param>
-    /// <param name="catalog">The provisioners that provision and verify steps may use; by default every built-in one.</param>
-    public QemuBuilder(string? cacheDirectory, PluginCatalog? catalog = null)
+    public QemuBuilder(string? cacheDirectory)
     {
         _cache = cacheDirectory is null ? ImageCache.Default() : new ImageCache(cacheDirectory);
-        _catalog = catalog;
     }
 
     public override string Type => "qemu";
@@ -44,7 +42,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
         yield return new CreateBuildKeyStep<QemuBuildState>();
         yield return new StartMachineStep(verifyBoot: false);
         yield return new WaitForSshStep<QemuBuildState>();
-        yield return new ProvisionStep<QemuBuildState>(_catalog);
+        yield return new ProvisionStep<QemuBuildState>();
         yield return new RemoveBuildKeyStep<QemuBuildState>();
         yield return new CleanGuestStep();
         yield return new ShutdownStep();
@@ -56,7 +54,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
             yield return new StartMachineStep(verifyBoot: true);
             yield return new InStage<QemuBuildState>(new WaitForSshStep<QemuBuildState>(), Stage.Verify, "wait for SSH on the verify machine");
             yield return new CheckBuildKeyRemovedStep();
-            yield return new VerifyStep<QemuBuildState>(_catalog);
+            yield return new VerifyStep<QemuBuildState>();
             yield return new StopMachineStep();
         }
     }

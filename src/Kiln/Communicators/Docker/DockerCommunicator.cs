@@ -2,6 +2,8 @@ using System.Formats.Tar;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Kiln.Diagnostics;
+using Kiln.Docker;
+using Kiln.Engine;
 
 namespace Kiln.Communicators.Docker;
 
@@ -317,7 +319,7 @@ public sealed class DockerCommunicator(
         }
         catch (DockerApiException ex)
         {
-            throw new KilnException($"Could not {doing} ({containerId[..Math.Min(12, containerId.Length)]}): {Builders.Docker.DockerEngine.ErrorMessage(ex)}", null, ex);
+            throw new KilnException($"Could not {doing} ({containerId[..Math.Min(12, containerId.Length)]}): {DockerEngine.ErrorMessage(ex)}", null, ex);
         }
     }
 }

@@ -1,3 +1,4 @@
+
 namespace Kiln.IntegrationTests.Amazon.Fake;
 
 /// <summary>An EC2 Query API request's parameters, with the API's numbered-list conventions (Name.1, Name.1.Sub).</summary>

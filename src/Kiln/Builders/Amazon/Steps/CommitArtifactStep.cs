@@ -1,5 +1,6 @@
 using Amazon.EC2.Model;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Amazon.Steps;
 

@@ -3,7 +3,8 @@ using System.Text;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Amazon.Steps;
 

@@ -2,7 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Amazon.Steps;
 

@@ -1,6 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Amazon.Steps;
 

@@ -1,4 +1,6 @@
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Docker.Steps;
 

@@ -1,7 +1,9 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Docker;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Docker.Steps;
 

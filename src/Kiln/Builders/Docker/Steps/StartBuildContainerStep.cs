@@ -1,4 +1,5 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Docker.Steps;
 

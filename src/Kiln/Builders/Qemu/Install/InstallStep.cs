@@ -1,5 +1,6 @@
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
 namespace Kiln.Builders.Qemu.Install;
 

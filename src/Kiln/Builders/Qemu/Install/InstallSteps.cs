@@ -1,4 +1,5 @@
-using Kiln.Pipeline;
+using Kiln.Builders.Qemu.Steps;
+using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu.Install;
 

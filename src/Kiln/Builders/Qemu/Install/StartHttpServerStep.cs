@@ -1,4 +1,6 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 
 namespace Kiln.Builders.Qemu.Install;
 

@@ -1,8 +1,8 @@
-using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>On the verify machine: the build's SSH key must not be in any authorized_keys of the captured image.</summary>
 internal sealed class CheckBuildKeyRemovedStep : IStep<QemuBuildState>

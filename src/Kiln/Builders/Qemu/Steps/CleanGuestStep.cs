@@ -1,9 +1,9 @@
 using System.Text;
-using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Makes the disk fit to be copied before it is shut down (the build key went already, in the remove-key step): as

@@ -1,6 +1,7 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Converts the powered-off build disk to every listed format at once, into a staging directory inside the output

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>A qcow2 overlay on the base, grown to disk_size: the build writes only here, never to the base or the cache.</summary>
 internal sealed class CreateOverlayStep : IStep<QemuBuildState>

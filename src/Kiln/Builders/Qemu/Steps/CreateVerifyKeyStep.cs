@@ -1,7 +1,9 @@
 using Kiln.Communicators;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Ledger;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>A key of its own for the verify machine: the build key must no longer open the image, and the check proves it.</summary>
 internal sealed class CreateVerifyKeyStep : IStep<QemuBuildState>

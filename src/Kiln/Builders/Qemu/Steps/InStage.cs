@@ -1,6 +1,7 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>A shared step run in another stage, e.g. wait-for-SSH (a boot step) for the verify machine, so skipping verify skips it too.</summary>
 internal sealed class InStage<TState>(IStep<TState> inner, Stage stage, string? name = null) : IStep<TState>

@@ -1,6 +1,7 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>Moves the whole set of converted files into the output directory and records the artifact.</summary>
 internal sealed class PublishOutputsStep : IStep<QemuBuildState>

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>Finds the base image: bootstraps or downloads it into the shared cache, or checks a local file.</summary>
 internal sealed class ResolveBaseStep(ImageCache cache) : IStep<QemuBuildState>

@@ -1,6 +1,7 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 internal sealed class SelectAcceleratorStep(ImageCache cache) : IStep<QemuBuildState>
 {

@@ -1,8 +1,8 @@
-using Kiln.Communicators;
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>Powers the guest off cleanly (shutdown_command over SSH, else the ACPI power button over QMP) and waits for QEMU to exit.</summary>
 internal sealed class ShutdownStep : IStep<QemuBuildState>

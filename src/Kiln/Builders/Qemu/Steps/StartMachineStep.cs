@@ -1,7 +1,8 @@
 using Kiln.Diagnostics;
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
 /// Boots a machine and waits until its SSH server answers. The SSH key (and user) go in through fw_cfg, read by

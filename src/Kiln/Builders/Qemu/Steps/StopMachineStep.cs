@@ -1,6 +1,7 @@
-using Kiln.Pipeline;
+using Kiln.Engine;
+using Kiln.Model;
 
-namespace Kiln.Builders.Qemu;
+namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>Ends the verify machine; it booted in snapshot mode, so nothing is written back and it can simply stop.</summary>
 internal sealed class StopMachineStep : IStep<QemuBuildState>

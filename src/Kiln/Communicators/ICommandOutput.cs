@@ -1,9 +1,0 @@
-namespace Kiln.Communicators;
-
-/// <summary>Receives a command's output line by line as it arrives.</summary>
-public interface ICommandOutput
-{
-    void StandardOutput(string line);
-
-    void StandardError(string line);
-}

@@ -1,0 +1,3 @@
+namespace Kiln.Engine;
+
+public sealed record CheckResult(string Check, bool Passed, string? Detail = null);

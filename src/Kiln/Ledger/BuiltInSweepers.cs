@@ -1,0 +1,66 @@
+using Kiln.Diagnostics;
+using Kiln.Engine;
+
+namespace Kiln.Ledger;
+
+/// <summary>A local process (and its children) a dead run left running; its record holds pid, start time and boot id.</summary>
+public sealed class ProcessSweeper : IResourceSweeper
+{
+    public const string ResourceKind = "process";
+
+    public string Kind => ResourceKind;
+
+    public async Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        // Recorded before the process started: if the pid never made it into the record, the process never ran.
+        if (ProcessIdentity.FromData(resource.Data) is not { } identity)
+        {
+            return;
+        }
+
+        if (identity.BootId != ProcessIdentity.Current.BootId)
+        {
+            return; // the machine rebooted since: the process is gone
+        }
+
+        if (!await ProcessTree.StopAsync(identity, ProcessTree.DefaultGrace, cancellationToken))
+        {
+            throw new KilnException($"process {identity.Pid} ({resource.Id}) survived SIGKILL", "it may be stuck in the kernel (D state); check `ps -o pid,stat,cmd -p " + identity.Pid + "`");
+        }
+    }
+}
+
+/// <summary>A scratch directory (a build's work directory, an unpacked ISO); removed with everything in it.</summary>
+public sealed class DirectorySweeper : IResourceSweeper
+{
+    public const string ResourceKind = "directory";
+
+    public string Kind => ResourceKind;
+
+    public Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        if (Directory.Exists(resource.Id))
+        {
+            Directory.Delete(resource.Id, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A temporary file (a half-written artifact, a key file).</summary>
+public sealed class FileSweeper : IResourceSweeper
+{
+    public const string ResourceKind = "file";
+
+    public string Kind => ResourceKind;
+
+    public Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        File.Delete(resource.Id);
+        return Task.CompletedTask;
+    }
+}

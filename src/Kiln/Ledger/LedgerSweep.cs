@@ -1,0 +1,186 @@
+using Kiln.Diagnostics;
+using Kiln.Engine;
+
+namespace Kiln.Ledger;
+
+/// <summary>
+/// Cleans what dead runs left behind: reads every ledger under a directory, skips those whose owner process still runs,
+/// and removes each recorded resource through the <see cref="IResourceSweeper"/> of its kind. Entries it cleaned leave
+/// the ledger; those it could not stay there and are reported, so a later sweep can try again.
+/// </summary>
+public sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IResourceSweeper> sweepers, IBuildLog log)
+{
+    private static readonly TimeSpan AbandonedTempAge = TimeSpan.FromMinutes(10);
+
+    public async Task<SweepReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var report = new SweepReport();
+        if (!Directory.Exists(directory))
+        {
+            return report;
+        }
+
+        // Two sweeps at once would race on the same dead run's file.
+        await using var sweepLock = await AcquireLockAsync(cancellationToken);
+        foreach (var path in Directory.EnumerateFiles(directory, "*" + LedgerFile.Extension).Order(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await SweepFileAsync(path, report, cancellationToken);
+        }
+
+        RemoveAbandonedTempFiles(report);
+        return report;
+    }
+
+    private async Task SweepFileAsync(string path, SweepReport report, CancellationToken cancellationToken)
+    {
+        LedgerFile ledger;
+        try
+        {
+            ledger = LedgerFile.Read(path);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            log.Warn($"ledger {path} is unreadable and was left alone: {ex.Message}");
+            report.Unreadable.Add(new SweepProblem(path, ex.Message));
+            return;
+        }
+
+        if (ledger.Owner.IsAlive)
+        {
+            log.Info($"run {ledger.RunId} (pid {ledger.Owner.Pid}) is still running; its ledger is left alone");
+            report.LiveRuns.Add(ledger.RunId);
+            return;
+        }
+
+        var remaining = new List<LedgerRecord>();
+        foreach (var entry in ledger.Entries)
+        {
+            var what = $"{entry.Kind} '{entry.ResourceId}' (run {ledger.RunId})";
+            if (!sweepers.TryGetValue(entry.Kind, out var sweeper))
+            {
+                log.Warn($"cannot sweep {what}: no sweeper for kind '{entry.Kind}'");
+                report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), $"no sweeper for kind '{entry.Kind}'"));
+                remaining.Add(entry);
+                continue;
+            }
+
+            try
+            {
+                await sweeper.SweepAsync(entry.ToResource(), cancellationToken);
+                log.Info($"swept {what}");
+                report.Cleaned.Add(new SweptResource(ledger.RunId, entry.ToResource()));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                remaining.AddRange(ledger.Entries.SkipWhile(e => e != entry));
+                Save(path, ledger, remaining);
+                throw;
+            }
+#pragma warning disable CA1031 // A resource that cannot be swept is reported and kept; the sweep goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var reason = ex is KilnException { Hint: { } hint } ? $"{ex.Message} (hint: {hint})" : ex.Message;
+                log.Error($"could not sweep {what}: {reason}");
+                report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), reason));
+                remaining.Add(entry);
+            }
+        }
+
+        Save(path, ledger, remaining);
+    }
+
+    private static void Save(string path, LedgerFile ledger, List<LedgerRecord> remaining)
+    {
+        if (remaining.Count == 0)
+        {
+            LedgerFile.Delete(path);
+        }
+        else if (remaining.Count != ledger.Entries.Count)
+        {
+            (ledger with { Entries = remaining }).WriteAtomically(path);
+        }
+    }
+
+    private void RemoveAbandonedTempFiles(SweepReport report)
+    {
+        foreach (var temp in Directory.EnumerateFiles(directory, "*" + LedgerFile.TempExtension))
+        {
+            bool abandoned;
+            try
+            {
+                abandoned = !LedgerFile.Read(temp).Owner.IsAlive;
+            }
+            catch (Exception ex) when (ex is IOException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                // A partial write: its rename never happened, so nothing it lists was created. Old enough means abandoned.
+                abandoned = DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) > AbandonedTempAge;
+            }
+
+            if (abandoned)
+            {
+                File.Delete(temp);
+                report.RemovedTempFiles.Add(temp);
+            }
+        }
+    }
+
+    private async Task<IAsyncDisposable> AcquireLockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(directory, ".sweep.lock");
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                log.Info("another sweep is running; waiting for it");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+}
+
+public sealed class SweepReport
+{
+    public List<SweptResource> Cleaned { get; } = [];
+
+    /// <summary>Resources that could not be removed; they stay in their ledger.</summary>
+    public List<SweptResource> Kept { get; } = [];
+
+    /// <summary>Runs whose owner still runs; never touched.</summary>
+    public List<string> LiveRuns { get; } = [];
+
+    public List<SweepProblem> Unreadable { get; } = [];
+
+    public List<string> RemovedTempFiles { get; } = [];
+
+    public bool Complete => Kept.Count == 0 && Unreadable.Count == 0;
+
+    /// <summary>What a person needs to know after a sweep, one line each.</summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return Cleaned.Count == 0 ? "nothing to sweep" : $"swept {Cleaned.Count} resource(s) left by dead runs";
+        foreach (var kept in Kept)
+        {
+            yield return $"kept {kept.Resource.Kind} '{kept.Resource.Id}' (run {kept.RunId}): {kept.Problem}";
+        }
+
+        foreach (var problem in Unreadable)
+        {
+            yield return $"unreadable ledger {problem.Path}: {problem.Problem}";
+        }
+
+        if (LiveRuns.Count > 0)
+        {
+            yield return $"left alone: {LiveRuns.Count} run(s) still in progress ({string.Join(", ", LiveRuns)})";
+        }
+    }
+}
+
+public sealed record SweptResource(string RunId, LedgerResource Resource, string? Problem = null);
+
+public sealed record SweepProblem(string Path, string Problem);

@@ -1,0 +1,3 @@
+namespace Kiln.Model;
+
+public sealed record PlannedStep(string Name, Stage Stage);

@@ -1,3 +1,0 @@
-namespace Kiln.Pipeline;
-
-public sealed record CheckResult(string Check, bool Passed, string? Detail = null);

@@ -1,9 +1,0 @@
-namespace Kiln.Pipeline;
-
-/// <summary>Removes a resource of one kind that a dead run left behind, from its ledger record alone. Idempotent.</summary>
-public interface IResourceSweeper
-{
-    string Kind { get; }
-
-    Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken);
-}

@@ -1,3 +1,0 @@
-namespace Kiln.Pipeline;
-
-public sealed record PlannedStep(string Name, Stage Stage);
