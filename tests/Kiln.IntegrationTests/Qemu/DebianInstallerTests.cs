@@ -1,6 +1,7 @@
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Install;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Model;
 using Kiln.Testing;
 
@@ -67,6 +68,12 @@ public sealed class DebianInstallerTests
         Verify = new QemuVerifyConfig { Enabled = false },
     };
 
+    private static string ConsoleTail(BuildContext context)
+    {
+        var log = Path.Combine(context.WorkDirectory, "install-console.log");
+        return File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(30)) : "(no console log)";
+    }
+
     private static async Task AssertFetchesPreseedAsync(QemuSourceConfig config, string image, CancellationToken ct)
     {
         var ledger = new MemoryLedger();
@@ -85,7 +92,7 @@ public sealed class DebianInstallerTests
             }
 
             Assert.False(run.IsCompleted, $"the build ended before the installer fetched its preseed: {(run.Exception?.InnerException as KilnException)?.Message}");
-            Assert.Contains("GET /preseed.cfg 200", state.HttpRequests);
+            Assert.True(state.HttpRequests.Contains("GET /preseed.cfg 200"), "no preseed.cfg request; the installer's console ended with:\n" + ConsoleTail(context));
             Assert.True(QemuTestEnvironment.QemuRunning($"kiln-{image}-install"));
         }
         finally
