@@ -36,15 +36,8 @@ public sealed class DebianInstallerTests
         var prepare = TestBuild.Context(new QemuSourceConfig { Base = new QemuBaseConfig { Bootstrap = new DebianBootstrapConfig() } }, type: "qemu");
         using var cleanup = new DeletedAtEnd(prepare.WorkDirectory);
         var iso = Path.Combine(prepare.WorkDirectory, "debian-installer.iso");
-        await GrubIso.MakeAsync(prepare, [($"{Images}/linux", "install/vmlinuz"), ($"{Images}/initrd.gz", "install/initrd.gz")], iso, ct);
-        var config = Config(
-            new QemuBaseConfig { Iso = new QemuIsoConfig { Path = iso } },
-            [
-                "c<wait3>",
-                "linux /install/vmlinuz " + Append + "<enter><wait>",
-                "initrd /install/initrd.gz<enter><wait>",
-                "boot<enter>",
-            ]);
+        await GrubIso.MakeAsync(prepare, $"{Images}/linux", $"{Images}/initrd.gz", iso, ct);
+        var config = Config(new QemuBaseConfig { Iso = new QemuIsoConfig { Path = iso } }, GrubIso.BootCommand(Append));
         await AssertFetchesPreseedAsync(config, "di-iso", ct);
     }
 

@@ -44,13 +44,7 @@ public sealed class QemuInstallerTests
                 InstallTimeout = TimeSpan.FromMinutes(30),
                 // GRUB's menu waits for ever; "c" opens its command line, where the kernel gets the answer file's URL.
                 BootWait = TimeSpan.FromSeconds(20),
-                BootCommand =
-                [
-                    "c<wait3>",
-                    "linux /boot/vmlinuz console=ttyS0 no_timer_check kiln.answer=http://{{ http.ip }}:{{ http.port }}/answer.cfg<enter><wait>",
-                    "initrd /boot/initrd.gz<enter><wait>",
-                    "boot<enter>",
-                ],
+                BootCommand = GrubIso.BootCommand("console=ttyS0 no_timer_check kiln.answer=http://{{ http.ip }}:{{ http.port }}/answer.cfg"),
                 HttpDirectory = Path.GetDirectoryName(installer.DiskImageGz),
                 HttpContent = new Dictionary<string, string>
                 {

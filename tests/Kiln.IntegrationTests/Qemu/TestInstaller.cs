@@ -57,7 +57,7 @@ internal sealed record TestInstaller(string Iso, string DiskImageGz)
     {
         var cache = new ImageCache(cacheDirectory);
         var baseImage = await new DebianBootstrapper(context, new DebianBootstrapConfig(), cache).GetOrBuildAsync(ct);
-        var directory = cache.PathFor("test-installer", Path.GetFileNameWithoutExtension(baseImage) + "-v2");
+        var directory = cache.PathFor("test-installer", Path.GetFileNameWithoutExtension(baseImage) + "-v3");
         var parts = new TestInstaller(Path.Combine(directory, "installer.iso"), Path.Combine(directory, "disk.img.gz"));
         if (File.Exists(parts.Iso))
         {
@@ -124,7 +124,7 @@ internal sealed record TestInstaller(string Iso, string DiskImageGz)
         await File.WriteAllTextAsync(Path.Combine(initramfs, "modules.list"), string.Join('\n', order.Select(Path.GetFileName)) + "\n", ct);
         var initrd = Path.Combine(work, "initrd.gz");
         await HostTool.RunAsync(context, "sh", ["-c", $"cd '{initramfs}' && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > '{initrd}'"], ct);
-        await GrubIso.MakeAsync(context, [(kernel, "boot/vmlinuz"), (initrd, "boot/initrd.gz")], Path.Combine(work, "installer.iso"), ct);
+        await GrubIso.MakeAsync(context, kernel, initrd, Path.Combine(work, "installer.iso"), ct);
         // The guest writes every byte it is sent, slowly under TCG: shrink the root filesystem to its contents and cut
         // the disk after it. The partition entry keeps its size; the installed system grows both at its first boot.
         await HostTool.RunAsync(context, "resize2fs", ["-M", root], ct);
