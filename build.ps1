@@ -73,7 +73,7 @@ function Get-InputsHash([string] $Dotnet) {
     $lines = @($lines | Sort-Object -CaseSensitive)
     foreach ($file in '_build.csproj', 'global.json', 'Directory.Build.props', 'Directory.Build.targets', 'Directory.Packages.props', 'NuGet.config', 'nuget.config', '.editorconfig') {
         $path = Join-Path $Root $file
-        if (Test-Path $path) { $item = Get-Item $path; $lines += "$file $($item.LastWriteTimeUtc.Ticks) $($item.Length)" }
+        if (Test-Path $path) { $item = Get-Item -Force $path; $lines += "$file $($item.LastWriteTimeUtc.Ticks) $($item.Length)" }
     }
     $lines += $Dotnet
     $bytes = [Text.Encoding]::UTF8.GetBytes(($lines -join "`n"))

@@ -57,10 +57,11 @@ install_dotnet() {
 }
 
 # Paths, sizes and modification times of everything the build project compiles from: cheap to compute,
-# and any edit under build/ or src/ (or to the props files) changes it.
+# and any edit under build/ or src/ (or to the props files) changes it. A repository that dotnet new kiln set up
+# may have no src/.
 inputs_hash() {
     {
-        (cd "$ROOT" && find build src -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.json' -o -name '*.resx' \) \
+        (cd "$ROOT" && find build $([ -d "$ROOT/src" ] && echo src) -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.json' -o -name '*.resx' \) \
             -not -path '*/bin/*' -not -path '*/obj/*' -printf '%p %T@ %s\n' | LC_ALL=C sort)
         local file
         for file in _build.csproj global.json Directory.Build.props Directory.Build.targets Directory.Packages.props NuGet.config nuget.config .editorconfig; do
@@ -73,7 +74,7 @@ inputs_hash() {
 # The subset of inputs that decides what restore produces.
 restore_inputs_hash() {
     {
-        (cd "$ROOT" && find build src -type f \( -name '*.csproj' -o -name '*.props' -o -name '*.targets' \) \
+        (cd "$ROOT" && find build $([ -d "$ROOT/src" ] && echo src) -type f \( -name '*.csproj' -o -name '*.props' -o -name '*.targets' \) \
             -not -path '*/bin/*' -not -path '*/obj/*' -printf '%p %T@ %s\n' | LC_ALL=C sort)
         local file
         for file in _build.csproj global.json Directory.Build.props Directory.Build.targets Directory.Packages.props NuGet.config nuget.config; do

@@ -82,11 +82,16 @@ internal sealed class Build : KilnBuild, IKilnCi
                 throw new BuildStepException($"dotnet test exited with code {exitCode}.", counts.Total == 0 ? "No test results were written: did a test host crash, or did --filter match nothing?" : "See the output above.");
         });
 
+    /// <summary>
+    /// Builds again as a CI build (source paths mapped to /_/), so that the packages' bytes depend on the commit only,
+    /// not on the machine or the folder that packed them.
+    /// </summary>
     Target Pack => _ => _
-        .Description("Packs the src/ libraries into NuGet packages in output/packages.")
+        .Description("Packs the src/ libraries and the dotnet new template into NuGet packages (with symbols) in output/packages.")
         .DependsOn(Compile)
         .Executes(cancellationToken => DotNet.RunAsync(
-            ["pack", Solution, "--no-build", "--configuration", Configuration.ToString(), "--output", PackagesDirectory], RootDirectory, cancellationToken));
+            ["pack", Solution, "--no-restore", "--configuration", Configuration.ToString(), "-p:ContinuousIntegrationBuild=true", "--output", PackagesDirectory],
+            RootDirectory, cancellationToken));
 
     static void DeleteDirectory(string path)
     {

@@ -26,6 +26,14 @@ public static class AzurePipelineWriter
 
         """;
 
+    /// <summary>What the matrix entry's build runs on the host, as its plugins declare it (hosted agents have none of it).</summary>
+    const string InstallHostTools = """
+              - script: sudo apt-get update && sudo apt-get install -y --no-install-recommends $(packages)
+                displayName: Install host tools
+                condition: and(succeeded(), ne(variables['packages'], ''))
+
+        """;
+
     public static string Write(CiPlan plan, string regenerateCommand)
     {
         var y = new StringBuilder();
@@ -77,10 +85,10 @@ public static class AzurePipelineWriter
                 """);
             foreach (var build in wave.Builds)
             {
-                y.Append($"        {MatrixKey(build)}: {{ image: {build.Image}, source: {build.Source} }}\n");
+                y.Append($"        {MatrixKey(build)}: {{ image: {build.Image}, source: {build.Source}, packages: '{build.PackageList}' }}\n");
             }
 
-            y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache);
+            y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache).Append(InstallHostTools);
             y.Append($$"""
                       - task: Cache@2
                         inputs:

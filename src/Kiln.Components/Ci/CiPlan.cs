@@ -1,5 +1,6 @@
 using System.Collections;
 using Kiln.Definitions;
+using Kiln.Engine;
 using Kiln.Images;
 using YamlDotNet.RepresentationModel;
 
@@ -80,7 +81,7 @@ public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, str
                 var entries = group
                     .Select(pair => images[pair.Key])
                     .OrderBy(image => image.Name, StringComparer.Ordinal)
-                    .SelectMany(image => image.Sources.Select(source => new CiBuild(image.Name, source.Name)))
+                    .SelectMany(image => image.Sources.Select(source => new CiBuild(image.Name, source.Name, CiHostPackages.For(definitions, image.Name, source.Name))))
                     .ToList();
                 var secrets = group
                     .SelectMany(pair => images[pair.Key].Variables)
@@ -103,9 +104,15 @@ public sealed record CiWave(int Number, IReadOnlyList<CiBuild> Builds, IReadOnly
     public string JobId => $"images_{Number}";
 }
 
-/// <summary>One image × source, built by its own runner.</summary>
-public sealed record CiBuild(string Image, string Source)
+/// <summary>One image × source, built by its own runner, which installs <paramref name="Packages"/> first.</summary>
+public sealed record CiBuild(string Image, string Source, IReadOnlyList<string> Packages)
 {
+    /// <summary>The packages as one argument list for apt-get install.</summary>
+    public string PackageList => string.Join(' ', Packages);
+
+    /// <summary>Whether the build boots QEMU machines, which run far faster where the runner offers KVM.</summary>
+    public bool UsesQemu => Packages.Contains(HostRequirement.QemuSystem.Package);
+
     /// <summary>The CI artifact carrying this build's output folder and manifest.</summary>
     public string ArtifactName => $"image-{Image}-{Source}";
 }

@@ -26,6 +26,29 @@ public static class GitHubWorkflowWriter
 
         """;
 
+    /// <summary>What the matrix entry's build runs on the host, as its plugins declare it (hosted runners have none of it).</summary>
+    const string InstallHostTools = """
+              - name: Install host tools
+                if: matrix.packages != ''
+                run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${{ matrix.packages }}
+
+        """;
+
+    /// <summary>
+    /// GitHub's documented udev rule that opens /dev/kvm to the runner's user where the runner offers it; Kiln's
+    /// accelerator probe still falls back to TCG where it does not, or where KVM does not really work.
+    /// </summary>
+    const string EnableKvm = """
+              - name: Enable KVM where the runner offers it
+                run: |
+                  if [ -e /dev/kvm ]; then
+                    echo 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"' | sudo tee /etc/udev/rules.d/99-kvm4all.rules
+                    sudo udevadm control --reload-rules
+                    sudo udevadm trigger --name-match=kvm
+                  fi
+
+        """;
+
     public static string Write(CiPlan plan, string regenerateCommand)
     {
         var y = new StringBuilder();
@@ -73,12 +96,17 @@ public static class GitHubWorkflowWriter
                 """);
             foreach (var build in wave.Builds)
             {
-                y.Append($"          - {{ image: {build.Image}, source: {build.Source} }}\n");
+                y.Append($"          - {{ image: {build.Image}, source: {build.Source}, packages: '{build.PackageList}' }}\n");
             }
 
             AppendSecrets(y, wave.Secrets);
 
-            y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache);
+            y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache).Append(InstallHostTools);
+            if (wave.Builds.Any(build => build.UsesQemu))
+            {
+                y.Append(EnableKvm);
+            }
+
             y.Append($$$"""
                       - uses: actions/cache@v4
                         with:

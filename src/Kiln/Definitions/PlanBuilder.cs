@@ -94,7 +94,8 @@ internal static class PlanBuilder
 
     private static bool IsScalar(object value) => value is string or bool or int or long or double or TimeSpan or Enum;
 
-    private static string Format(object value) => value switch
+    /// <summary>A scalar as a definition writes it: durations as 5m, enumerations in snake_case.</summary>
+    internal static string Format(object value) => value switch
     {
         string text => text,
         bool flag => flag ? "true" : "false",

@@ -62,6 +62,7 @@ public sealed class ImageBuildRun
         var builds = new List<PlannedBuild>();
         var planned = new List<PlannedImage>();
         var timestamp = DateTimeOffset.UtcNow;
+        var toRun = new List<ResolvedSource>();
         foreach (var image in selection.Images)
         {
             var symbolic = definitions.Resolve(image.Name, BuildFingerprint.Scope);
@@ -83,6 +84,10 @@ public sealed class ImageBuildRun
                 }
 
                 builds.Add(new PlannedBuild(image.Name, source, prints[source], current));
+                if (!current)
+                {
+                    toRun.Add(symbolic.Sources.Single(s => s.Name == source));
+                }
             }
 
             var name = image.Name;
@@ -103,6 +108,7 @@ public sealed class ImageBuildRun
             });
         }
 
+        HostPreflight.Ensure(toRun, settings.Catalog);
         var (console, interaction) = settings.Console is null
             ? BuildConsoles.ForCurrentProcess()
             : (settings.Console, settings.Interaction ?? new ConsoleInteraction(TextWriter.Null));

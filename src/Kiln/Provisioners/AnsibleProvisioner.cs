@@ -12,9 +12,15 @@ namespace Kiln.Provisioners;
 /// Runs the real ansible-playbook against the machine, straight over SSH with the build key. The inventory lives in
 /// a private directory under the build's work directory (through the ledger) and is removed afterwards.
 /// </summary>
-public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>
+public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHostRequirements
 {
     public override string Type => "ansible";
+
+    /// <summary>ansible-playbook, or the command configured instead when Kiln knows its package.</summary>
+    public IEnumerable<HostRequirement> HostRequirements(object config) =>
+        config is AnsibleConfig { Command: var command } && HostRequirement.PackageOf(command) is { } package
+            ? [new HostRequirement(command, package)]
+            : [];
 
     protected override IEnumerable<string> InputFiles(AnsibleConfig config) => [config.PlaybookFile];
 

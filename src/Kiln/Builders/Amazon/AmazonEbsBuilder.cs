@@ -10,7 +10,7 @@ namespace Kiln.Builders.Amazon;
 /// share the image. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
-public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>
+public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>, IDeclaresHostRequirements
 {
     public const string TypeName = "amazon-ebs";
 
@@ -20,6 +20,9 @@ public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles)
     }
 
     public override string Type => TypeName;
+
+    /// <summary>ssh-keygen makes the build key; everything else goes through the EC2 API.</summary>
+    public IEnumerable<HostRequirement> HostRequirements(object config) => [HostRequirement.SshKeygen];
 
     protected override IEnumerable<IStep<AmazonEbsState>> CreateSteps(AmazonEbsSourceConfig config, ResolvedSource source)
     {

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Kiln.Diagnostics;
 using Kiln.Engine;
 
 namespace Kiln.Builders.Qemu;
@@ -24,14 +23,31 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
 
     public IReadOnlyList<string> Packages => [.. BasePackages.Append(config.Kernel).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 
-    public (string Mirror, string? Security) Mirrors()
+    /// <summary>Debian's public mirrors: the default on a host whose apt has no Debian mirror (an Ubuntu CI runner).</summary>
+    internal const string PublicMirror = "http://deb.debian.org/debian";
+
+    internal const string PublicSecurityMirror = "http://deb.debian.org/debian-security";
+
+    public (string Mirror, string? Security) Mirrors() => ChooseMirrors(config, AptSources.FindMirrors(config.Suite));
+
+    /// <summary>The definition's mirrors, else the host's, else (a host whose apt has no Debian mirror) Debian's public ones.</summary>
+    internal static (string Mirror, string? Security) ChooseMirrors(DebianBootstrapConfig config, (string? Mirror, string? Security) host)
     {
-        var (hostMirror, hostSecurity) = AptSources.FindMirrors(config.Suite);
-        var mirror = config.Mirror ?? hostMirror ?? throw new KilnException(
-            $"no Debian mirror for '{config.Suite}' is configured in /etc/apt/sources.list(.d)",
-            "set base.bootstrap.mirror, e.g. http://deb.debian.org/debian");
-        return (mirror.TrimEnd('/'), (config.SecurityMirror ?? hostSecurity)?.TrimEnd('/'));
+        if (host.Mirror is null && config.Mirror is null)
+        {
+            return (PublicMirror, (config.SecurityMirror ?? PublicSecurityMirror).TrimEnd('/'));
+        }
+
+        var mirror = config.Mirror ?? host.Mirror!;
+        return (mirror.TrimEnd('/'), (config.SecurityMirror ?? host.Security)?.TrimEnd('/'));
     }
+
+    /// <summary>
+    /// A host whose apt does not use Debian's archive does not trust its keys either: mmdebstrap is then given
+    /// Debian's keyring (the debian-archive-keyring package, which Ubuntu ships too).
+    /// </summary>
+    internal static IReadOnlyList<string> KeyringArguments(string? hostMirror) =>
+        hostMirror is null ? [$"--keyring={HostRequirement.DebianArchiveKeyring.Tool}"] : [];
 
     /// <summary>The hash of everything that shapes the disk: the cache key.</summary>
     public string InputHash()
@@ -83,6 +99,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             [
                 "--mode=auto",
                 "--variant=apt",
+                .. KeyringArguments(AptSources.FindMirrors(config.Suite).Mirror),
                 "--include=" + string.Join(',', Packages),
                 $"--essential-hook=sync-in {essentialFiles} /",
                 $"--customize-hook=sync-in {customizeFiles} /",

@@ -114,15 +114,7 @@ internal static class HostTool
 
     private static KilnException Missing(string program)
     {
-        var package = Path.GetFileName(program) switch
-        {
-            "qemu-system-x86_64" => "qemu-system-x86",
-            "qemu-img" => "qemu-utils",
-            "mmdebstrap" => "mmdebstrap",
-            "mke2fs" => "e2fsprogs",
-            "grub-mkimage" => "grub-pc-bin (and grub-common)",
-            _ => null,
-        };
+        var package = HostRequirement.PackageOf(program);
         return new KilnException(
             $"'{program}' is not installed (not found on PATH)",
             package is null ? $"install {program}" : $"install it: apt-get install {package}");

@@ -11,7 +11,7 @@ namespace Kiln.Builders.Qemu;
 /// Local disk images with QEMU, Packer's qemu builder in Kiln's pipeline: base → overlay → boot → provision →
 /// clean → shut down → convert (qcow2, raw, vmdk, vdi, vhdx, ova) → boot the captured image → verify.
 /// </summary>
-public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
+public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDeclaresHostRequirements
 {
     private readonly ImageCache _cache;
 
@@ -29,6 +29,15 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>
     public override string Type => "qemu";
 
     public string CacheDirectory => _cache.Root;
+
+    /// <summary>qemu and qemu-img always, ssh-keygen for the build key; mmdebstrap and the disk tools for a bootstrapped base.</summary>
+    public IEnumerable<HostRequirement> HostRequirements(object config)
+    {
+        IEnumerable<HostRequirement> always = [HostRequirement.QemuSystem, HostRequirement.QemuImg, HostRequirement.SshKeygen];
+        return config is QemuSourceConfig { Base.Bootstrap: not null }
+            ? [.. always, HostRequirement.Mmdebstrap, HostRequirement.Mke2fs, HostRequirement.GrubMkimage, HostRequirement.DebianArchiveKeyring]
+            : always;
+    }
 
     protected override QemuBuildState CreateState(QemuSourceConfig config, BuildContext context) => new(context, config);
 
