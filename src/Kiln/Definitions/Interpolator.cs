@@ -14,7 +14,7 @@ namespace Kiln.Definitions;
 /// </summary>
 public sealed class Interpolator
 {
-    public static readonly IReadOnlyList<string> Roots = ["var", "local", "env", "build", "image", "git"];
+    public static readonly IReadOnlyList<string> Roots = ["var", "local", "env", "build", "image", "git", "http"];
 
     public static readonly IReadOnlyList<string> Functions =
         ["timestamp", "uuid", "lower", "upper", "trim", "replace", "join", "file", "sha256", "default", "sensitive"];
@@ -235,6 +235,15 @@ public sealed class Interpolator
 
             case "image":
                 return DependencyOutput(reference);
+
+            case "http":
+                Expect(reference, 2);
+                return path[1] switch
+                {
+                    "ip" => new TextValue(HttpPlaceholders.Ip),
+                    "port" => new TextValue(HttpPlaceholders.Port),
+                    _ => throw new EvaluationException($"unknown HTTP server value 'http.{path[1]}'", offset, Suggestions.Hint(path[1], HttpPlaceholders.Keys, "HTTP server values")),
+                };
 
             case "git":
                 Expect(reference, 2);

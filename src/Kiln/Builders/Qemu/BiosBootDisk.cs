@@ -23,8 +23,11 @@ internal static class BiosBootDisk
     private static readonly string[] CoreModules =
         ["biosdisk", "part_msdos", "ext2", "normal", "linux", "search", "search_fs_uuid", "configfile", "echo", "test", "gzio"];
 
-    /// <summary>Writes the partition table and GRUB into <paramref name="disk"/>, whose filesystem starts at <see cref="PartitionOffset"/>.</summary>
-    public static async Task InstallAsync(BuildContext context, string disk, string workDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the partition table and GRUB into <paramref name="disk"/>, whose filesystem starts at <paramref name="rootOffset"/>
+    /// (<see cref="PartitionOffset"/> by default). An <paramref name="esp"/> becomes the second partition (type EF, for UEFI).
+    /// </summary>
+    public static async Task InstallAsync(BuildContext context, string disk, string workDirectory, CancellationToken cancellationToken, long rootOffset = PartitionOffset, (long Offset, long Size)? esp = null)
     {
         var bootImage = Path.Combine(GrubDirectory, "boot.img");
         if (!File.Exists(bootImage))
@@ -47,7 +50,7 @@ internal static class BiosBootDisk
 
         var boot = await File.ReadAllBytesAsync(bootImage, cancellationToken);
         await using var stream = new FileStream(disk, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-        var mbr = MasterBootRecord(boot, stream.Length, Random.Shared.Next());
+        var mbr = MasterBootRecord(boot, stream.Length, Random.Shared.Next(), rootOffset, esp);
         stream.Position = 0;
         await stream.WriteAsync(mbr, cancellationToken);
         await stream.WriteAsync(core, cancellationToken);
@@ -55,7 +58,7 @@ internal static class BiosBootDisk
     }
 
     /// <summary>GRUB's boot sector, told to load the core from sector 1, plus a table with one bootable partition filling the disk.</summary>
-    internal static byte[] MasterBootRecord(ReadOnlySpan<byte> grubBootImage, long diskBytes, int diskSignature)
+    internal static byte[] MasterBootRecord(ReadOnlySpan<byte> grubBootImage, long diskBytes, int diskSignature, long rootOffset = PartitionOffset, (long Offset, long Size)? esp = null)
     {
         if (grubBootImage.Length != 512)
         {
@@ -72,7 +75,7 @@ internal static class BiosBootDisk
         mbr[DiskSignatureOffset + 5] = 0;
         mbr.AsSpan(PartitionTableOffset, 64).Clear();
 
-        var firstSector = PartitionOffset / 512;
+        var firstSector = rootOffset / 512;
         var sectors = (diskBytes / 512) - firstSector;
         if (sectors <= 0 || sectors > uint.MaxValue)
         {
@@ -90,6 +93,20 @@ internal static class BiosBootDisk
         entry[7] = 0xff;
         BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], (uint)firstSector);
         BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], (uint)sectors);
+        if (esp is { } partition)
+        {
+            var second = mbr.AsSpan(PartitionTableOffset + 16, 16);
+            second[1] = 0xfe;
+            second[2] = 0xff;
+            second[3] = 0xff;
+            second[4] = 0xef; // EFI system partition
+            second[5] = 0xfe;
+            second[6] = 0xff;
+            second[7] = 0xff;
+            BinaryPrimitives.WriteUInt32LittleEndian(second[8..], (uint)(partition.Offset / 512));
+            BinaryPrimitives.WriteUInt32LittleEndian(second[12..], (uint)(partition.Size / 512));
+        }
+
         mbr[510] = 0x55;
         mbr[511] = 0xaa;
         return mbr;

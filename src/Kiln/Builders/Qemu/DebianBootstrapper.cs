@@ -9,7 +9,8 @@ namespace Kiln.Builders.Qemu;
 /// Builds a self-booting Debian disk with mmdebstrap: the root tree is made in a directory, written into an ext4
 /// with mke2fs -d (no mount), placed after an MBR with GRUB, and converted to a qcow2 cache entry.
 /// </summary>
-internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache)
+/// <param name="uefi">Also make the disk UEFI-bootable (an ESP before the root partition); a separate cache entry.</param>
+internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache, bool uefi = false)
 {
     /// <summary>Bump when the recipe below changes, so cached bases made by an older recipe are not reused.</summary>
     private const int RecipeVersion = 2;
@@ -61,10 +62,11 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             packages = Packages,
             cloudInit = config.CloudInit ? CloudImageRecipe.Version : 0,
         });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(inputs)))[..24];
+        // BIOS-only disks keep the key they always had; UEFI-bootable ones differ in layout, so in key too.
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uefi ? inputs + "|uefi" : inputs)))[..24];
     }
 
-    public string CachePath => cache.PathFor("bootstrap", $"debian-{config.Suite}{(config.CloudInit ? "-cloud" : "")}-{InputHash()}.qcow2");
+    public string CachePath => cache.PathFor("bootstrap", $"debian-{config.Suite}{(config.CloudInit ? "-cloud" : "")}-{(uefi ? "uefi-" : "")}{InputHash()}.qcow2");
 
     public async Task<string> GetOrBuildAsync(CancellationToken cancellationToken)
     {
@@ -148,9 +150,10 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
         // Room for ext4's metadata and journal plus a little free space; the guest grows it to disk_size at boot.
         var filesystemMiB = (long)Math.Ceiling((bytes * 1.2 / (1 << 20)) + 256);
         var inodes = Math.Max(entries * 2, 65536);
+        var rootOffset = uefi ? Install.UefiBootDisk.RootOffset : BiosBootDisk.PartitionOffset;
         await using (var file = new FileStream(raw, FileMode.CreateNew, FileAccess.Write))
         {
-            file.SetLength(BiosBootDisk.PartitionOffset + (filesystemMiB << 20));
+            file.SetLength(rootOffset + (filesystemMiB << 20));
         }
 
         context.Log.Info($"writing a {filesystemMiB} MiB ext4 root filesystem");
@@ -158,9 +161,16 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
             context,
             "mke2fs",
             ["-q", "-F", "-t", "ext4", "-d", root, "-U", rootUuid.ToString(), "-L", "root", "-N", inodes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "-E", $"offset={BiosBootDisk.PartitionOffset}", raw, $"{filesystemMiB}M"],
+             "-E", $"offset={rootOffset}", raw, $"{filesystemMiB}M"],
             cancellationToken);
-        await BiosBootDisk.InstallAsync(context, raw, Path.GetDirectoryName(raw)!, cancellationToken);
+        if (!uefi)
+        {
+            await BiosBootDisk.InstallAsync(context, raw, Path.GetDirectoryName(raw)!, cancellationToken);
+            return;
+        }
+
+        await BiosBootDisk.InstallAsync(context, raw, Path.GetDirectoryName(raw)!, cancellationToken, rootOffset, (Install.UefiBootDisk.EspOffset, Install.UefiBootDisk.EspSize));
+        await Install.UefiBootDisk.WriteEspAsync(context, raw, rootUuid, Path.GetDirectoryName(raw)!, cancellationToken);
     }
 
     private static (long Bytes, long Entries) Measure(string root)

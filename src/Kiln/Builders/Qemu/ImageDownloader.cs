@@ -10,11 +10,11 @@ namespace Kiln.Builders.Qemu;
 /// Fetches a base image into the cache, keyed by its checksum. An interrupted download is resumed with an HTTP Range
 /// request when the server allows it; the digest is checked over the whole file before it enters the cache.
 /// </summary>
-internal sealed class ImageDownloader(BuildContext context, ImageCache cache, HttpMessageHandler? handler = null)
+internal sealed class ImageDownloader(BuildContext context, ImageCache cache, HttpMessageHandler? handler = null, string area = "images")
 {
     public async Task<string> GetAsync(Uri url, ImageChecksum checksum, CancellationToken cancellationToken)
     {
-        var path = cache.PathFor("images", $"sha256-{checksum.Sha256}{ImageExtension(url)}");
+        var path = cache.PathFor(area, $"sha256-{checksum.Sha256}{ImageExtension(url)}");
         if (File.Exists(path))
         {
             context.Log.Info($"using the cached image {path}");

@@ -19,8 +19,10 @@ internal static class OvaPackage
     private static readonly XNamespace Rasd = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData";
     private static readonly XNamespace Vssd = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData";
     private static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
+    private static readonly XNamespace Vmw = "http://www.vmware.com/schema/ovf";
 
-    public sealed record Machine(string Name, int Cpus, int MemoryMiB, long DiskCapacityBytes);
+    /// <param name="Uefi">The disk boots with UEFI firmware only; the descriptor says so as VMware's firmware setting.</param>
+    public sealed record Machine(string Name, int Cpus, int MemoryMiB, long DiskCapacityBytes, bool Uefi = false);
 
     /// <summary>Writes <paramref name="ovaPath"/> from a streamOptimized vmdk; the vmdk is left in place for the caller to delete.</summary>
     public static async Task WriteAsync(string ovaPath, Machine machine, string streamOptimizedVmdk, CancellationToken cancellationToken)
@@ -99,6 +101,10 @@ internal static class OvaPackage
                 R("InstanceID", 5),
                 R("ResourceSubType", "E1000"),
                 R("ResourceType", 10)));
+        if (machine.Uefi)
+        {
+            hardware.Add(new XElement(Vmw + "Config", O("required", "false"), new XAttribute(Vmw + "key", "firmware"), new XAttribute(Vmw + "value", "efi")));
+        }
 
         var envelope = new XElement(Ovf + "Envelope",
             new XAttribute("xmlns", Ovf.NamespaceName),
@@ -106,6 +112,7 @@ internal static class OvaPackage
             new XAttribute(XNamespace.Xmlns + "rasd", Rasd.NamespaceName),
             new XAttribute(XNamespace.Xmlns + "vssd", Vssd.NamespaceName),
             new XAttribute(XNamespace.Xmlns + "xsi", Xsi.NamespaceName),
+            new XAttribute(XNamespace.Xmlns + "vmw", Vmw.NamespaceName),
             O("version", "1.0"),
             new XElement(Ovf + "References",
                 new XElement(Ovf + "File", O("href", diskFile), O("id", "file1"), O("size", diskFileSize))),

@@ -1,4 +1,5 @@
 using Kiln.Builders.Qemu.Layers;
+using Kiln.Builders.Qemu.Install;
 using Kiln.Builders.Qemu.Steps;
 using Kiln.Definitions;
 using Kiln.Engine;
@@ -89,10 +90,11 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
 
     protected override IEnumerable<IStep<QemuBuildState>> CreateSteps(QemuSourceConfig config, ResolvedSource source)
     {
-        yield return new ResolveBaseStep(_cache);
-        yield return new SelectAcceleratorStep(_cache);
-        yield return new ResumeFromLayerStep(_layers);
-        yield return new CreateOverlayStep();
+        foreach (var step in InstallSteps.Before(config, _cache, _layers))
+        {
+            yield return step;
+        }
+
         yield return new CreateBuildKeyStep<QemuBuildState>();
         yield return new CreateSeedStep(verifyBoot: false);
         yield return new StartMachineStep(verifyBoot: false);
@@ -120,6 +122,11 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
 
     protected override IEnumerable<string> DescribeTemporaryResources(QemuSourceConfig config)
     {
+        foreach (var resource in InstallSteps.Resources(config))
+        {
+            yield return resource;
+        }
+
         yield return "a qcow2 overlay disk in the work directory";
         yield return "a qemu-system-x86_64 process (SSH forwarded on a free 127.0.0.1 port, QMP socket in the temp directory)";
         if (config.Base.Bootstrap is not null)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kiln.Diagnostics;
 using Kiln.Engine;
@@ -141,6 +142,18 @@ internal sealed partial class QemuMachine : IAsyncDisposable
                 $"the whole console log is {SerialLogPath}; a slow host needs a longer boot_timeout, and the base must run sshd");
         }
     }
+
+    /// <summary>Presses <paramref name="keys"/> (QEMU qcodes) together and releases them, as on the machine's keyboard.</summary>
+    public Task SendKeyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        _qmp is null
+            ? Task.CompletedTask
+            : _qmp.ExecuteAsync("send-key", cancellationToken, new JsonObject
+            {
+                ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject { ["type"] = "qcode", ["data"] = k })]),
+            });
+
+    /// <summary>Completes when QEMU exits, whatever the reason (the guest powered off, or rebooted under -no-reboot).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.Process.WaitForExitAsync(cancellationToken);
 
     /// <summary>ACPI power button over QMP: a systemd guest shuts down cleanly.</summary>
     public Task PowerDownAsync(CancellationToken cancellationToken) =>

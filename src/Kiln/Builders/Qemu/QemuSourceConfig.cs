@@ -5,7 +5,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Qemu;
 
 [Description("Builds a disk image with QEMU: boots a copy-on-write overlay of a base image, provisions it over SSH, shuts it down and captures it in every listed format.")]
-public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths, ILayeredSourceConfig
+public sealed partial class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths, ILayeredSourceConfig
 {
     [Description("The disk the build starts from: an existing image, or a Debian system Kiln bootstraps itself.")]
     public required QemuBaseConfig Base { get; init; }
@@ -95,7 +95,8 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
     public CloudInitConfig? CloudInit { get; init; }
 
     public IEnumerable<LocalPath> LocalPaths() =>
-        Base.Image is { } image && !ImageSource.IsUrl(image) ? [new LocalPath("base.image", ImageSource.LocalFile(image))] : [];
+        (Base.Image is { } image && !ImageSource.IsUrl(image) ? [new LocalPath("base.image", ImageSource.LocalFile(image))] : (IEnumerable<LocalPath>)[])
+            .Concat(InstallLocalPaths());
 
     /// <summary>What a provisioning layer depends on besides its steps; capture, verify and timeouts do not change a layer.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -160,11 +161,16 @@ public sealed class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalP
                 yield return new ConfigProblem(name, $"{name} must be positive");
             }
         }
+
+        foreach (var problem in ValidateInstall())
+        {
+            yield return problem;
+        }
     }
 }
 
-[Description("Exactly one of image or bootstrap.")]
-public sealed class QemuBaseConfig
+[Description("Exactly one of image, bootstrap, or an installer (iso and/or boot) that installs onto an empty disk.")]
+public sealed partial class QemuBaseConfig
 {
     [Description("Path or http(s) URL of a disk image (qcow2, raw, vmdk, ...), or another definition's output such as {{ image.base.artifact.qcow2 }}. It must run the Kiln first-boot unit (every Kiln-built image does) so the build key can go in.")]
     public string? Image { get; init; }
@@ -177,9 +183,14 @@ public sealed class QemuBaseConfig
 
     internal IEnumerable<ConfigProblem> Validate()
     {
-        if ((Image is null) == (Bootstrap is null))
+        if (new[] { Image is not null, Bootstrap is not null, IsInstaller }.Count(given => given) != 1)
         {
-            yield return new ConfigProblem("", "base needs exactly one of 'image' or 'bootstrap'", "e.g. base: { bootstrap: { suite: bookworm } }");
+            yield return new ConfigProblem("", "base needs exactly one of 'image' or 'bootstrap', or an installer ('iso' and/or 'boot')", "e.g. base: { bootstrap: { suite: bookworm } }");
+        }
+
+        foreach (var problem in ValidateInstaller())
+        {
+            yield return problem;
         }
 
         if (Bootstrap is not null && Checksum is not null)

@@ -33,7 +33,7 @@ internal sealed class ConvertDisksStep : IStep<QemuBuildState>
             {
                 var vmdk = Path.Combine(staging, state.OutputName + "-ova-disk.vmdk");
                 await DiskConverter.ConvertAsync(context, overlay, "qcow2", vmdk, "vmdk", ["-o", "subformat=streamOptimized"], cancellationToken);
-                await OvaPackage.WriteAsync(target, new OvaPackage.Machine(state.OutputName, state.Config.Cpus, state.Config.Memory, size), vmdk, cancellationToken);
+                await OvaPackage.WriteAsync(target, new OvaPackage.Machine(state.OutputName, state.Config.Cpus, state.Config.Memory, size, state.Config.Firmware == QemuFirmware.Uefi), vmdk, cancellationToken);
                 File.Delete(vmdk);
             }
             else if (format == DiskFormat.Vmx)

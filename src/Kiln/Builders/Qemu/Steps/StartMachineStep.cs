@@ -46,10 +46,10 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
             Cpus = verifyBoot ? config.Verify.Cpus ?? config.Cpus : config.Cpus,
             MemoryMiB = verifyBoot ? config.Verify.Memory ?? config.Memory : config.Memory,
             UseKvm = state.UseKvm,
-            Machine = config.Machine,
+            Machine = Install.UefiFirmware.Machine(config.Machine, config.SecureBoot),
             Snapshot = verifyBoot,
             FirmwareFiles = firmware,
-            ExtraArguments = config.QemuArgs,
+            ExtraArguments = [.. state.MachineArguments(role), .. config.QemuArgs],
             SeedImage = state.SeedImagePath,
         };
         var serialLog = Path.Combine(context.WorkDirectory, $"{role}-console.log");
