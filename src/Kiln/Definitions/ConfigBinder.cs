@@ -126,7 +126,7 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
     private static Diagnostics.SourceLocation Locate(YamlMap map, string propertyPath)
     {
         YamlNode current = map;
-        foreach (var part in propertyPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var segment in propertyPath.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
             var bracket = segment.IndexOf('[', StringComparison.Ordinal);
             var name = bracket < 0 ? segment : segment[..bracket];

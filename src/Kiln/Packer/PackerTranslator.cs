@@ -132,9 +132,18 @@ internal sealed partial class PackerTranslator(PackerTemplate template, string o
                 "disk_size" when Concrete(attribute.Value) is var size && (size is double || size is string s && s.All(char.IsDigit)) =>
                     $"{Convert.ToString(size, CultureInfo.InvariantCulture)}M",
                 "qemuargs" when attribute.Value is List<object?> args => args.SelectMany(a => a as List<object?> ?? [a]).ToList(),
+                "efi_boot" when source.Type == "qemu" && Concrete(attribute.Value) is bool efi => efi ? "uefi" : "bios",
                 _ => attribute.Value,
             };
             _ = Add(body, model, attribute with { Value = value }, PackerScope.Builder, $"{source.Type} source '{source.Name}'");
+        }
+
+        // A label names the CD of cd_files; without them (not translated) it would only fail validation.
+        if (body.Any(e => e.Key == "cd_label") && !body.Any(e => e.Key == "cd_files"))
+        {
+            body.RemoveAll(e => e.Key == "cd_label");
+            var label = source.Attributes.First(a => a.Key == "cd_label");
+            _report.Add(new ImportReportEntry(label.Position, $"'cd_label' of {source.Type} source '{source.Name}' is not translated: its cd_files were not"));
         }
 
         return body;

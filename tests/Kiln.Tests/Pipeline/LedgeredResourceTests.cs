@@ -49,7 +49,9 @@ public sealed class LedgeredResourceTests : IDisposable
     [Fact]
     public async Task A_process_that_ignores_sigterm_is_killed_after_the_grace_period()
     {
-        using var stubborn = Process.Start(new ProcessStartInfo("sh", ["-c", "trap '' TERM; while :; do sleep 0.05; done"]))!;
+        using var stubborn = Process.Start(new ProcessStartInfo("sh", ["-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"]) { RedirectStandardOutput = true })!;
+        // Until the shell has run its trap, SIGTERM would still end it.
+        Assert.Equal("ready", await stubborn.StandardOutput.ReadLineAsync(Token));
         var identity = await DiskLedgerTests.WaitForIdentityAsync(stubborn);
 
         var stopped = await ProcessTree.StopAsync(identity, TimeSpan.FromMilliseconds(300), Token);

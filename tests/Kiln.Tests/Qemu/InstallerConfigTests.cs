@@ -110,11 +110,11 @@ public sealed class InstallerConfigTests
                 cd_files: [answers/ks.cfg]
                 cd_label: OEMDRV
             """);
-        var http = Assert.Single(problems, p => p.Message.Contains("/defs/http does not exist", StringComparison.Ordinal));
+        var http = Assert.Single(problems, p => p.Message.Contains("'http' does not exist (/defs/http)", StringComparison.Ordinal));
         Assert.Equal(6, http.Location!.Line);
         var cd = Assert.Single(problems, p => p.Message.Contains("'answers/ks.cfg' does not exist", StringComparison.Ordinal));
         Assert.Equal(7, cd.Location!.Line);
-        var iso = Assert.Single(problems, p => p.Message.Contains("/defs/installer.iso does not exist", StringComparison.Ordinal));
+        var iso = Assert.Single(problems, p => p.Message.Contains("'installer.iso' does not exist (/defs/installer.iso)", StringComparison.Ordinal));
         Assert.Equal(5, iso.Location!.Line);
     }
 
