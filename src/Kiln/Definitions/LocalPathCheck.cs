@@ -20,7 +20,7 @@ internal static class LocalPathCheck
             if (!isFile && !isDirectory)
             {
                 yield return new ConfigProblem(local.PropertyPath, $"'{local.Path}' does not exist ({full})",
-                    $"The build reads it from the build host. {where} A file another image makes is written {{{{ image.<name>.artifact.<key> }}}} with that image in depends_on.");
+                    $"The build reads it from the build host. {where} A file another image makes is written {{{{ image.<name>.artifact.<key> }}}} with that image in depends_on; one a target of your build makes (such as Compile's output) exists once that target ran: ./build.sh Compile ValidateImages.");
             }
             else if (local.Kind == LocalPathKind.File && isDirectory)
             {

@@ -54,37 +54,59 @@ public sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IR
         }
 
         // Newest first: what was created inside a folder, or by a process, goes before the folder or the process.
+        // Some resources are freed only by an older one (an AMI's snapshot, recorded after the AMI, can go only once
+        // the AMI is deregistered), so what fails is tried again as long as a pass removes anything.
         var remaining = ledger.Entries.ToList();
-        foreach (var entry in ledger.Entries.Reverse())
+        var failures = new Dictionary<LedgerRecord, string>();
+        var progress = true;
+        while (progress && remaining.Count > 0)
+        {
+            progress = false;
+            failures.Clear();
+            foreach (var entry in Enumerable.Reverse(remaining.ToList()))
+            {
+                if (!sweepers.TryGetValue(entry.Kind, out var sweeper))
+                {
+                    failures[entry] = $"no sweeper for kind '{entry.Kind}'";
+                    continue;
+                }
+
+                try
+                {
+                    await sweeper.SweepAsync(entry.ToResource(), cancellationToken);
+                    log.Info($"swept {entry.Kind} '{entry.ResourceId}' (run {ledger.RunId})");
+                    report.Cleaned.Add(new SweptResource(ledger.RunId, entry.ToResource()));
+                    remaining.Remove(entry);
+                    progress = true;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    Save(path, ledger, remaining);
+                    throw;
+                }
+#pragma warning disable CA1031 // A resource that cannot be swept is reported and kept; the sweep goes on.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    failures[entry] = ex is KilnException { Hint: { } hint } ? $"{ex.Message} (hint: {hint})" : ex.Message;
+                }
+            }
+        }
+
+        foreach (var entry in Enumerable.Reverse(remaining))
         {
             var what = $"{entry.Kind} '{entry.ResourceId}' (run {ledger.RunId})";
-            if (!sweepers.TryGetValue(entry.Kind, out var sweeper))
+            var reason = failures[entry];
+            if (sweepers.ContainsKey(entry.Kind))
             {
-                log.Warn($"cannot sweep {what}: no sweeper for kind '{entry.Kind}'");
-                report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), $"no sweeper for kind '{entry.Kind}'"));
-                continue;
+                log.Error($"could not sweep {what}: {reason}");
+            }
+            else
+            {
+                log.Warn($"cannot sweep {what}: {reason}");
             }
 
-            try
-            {
-                await sweeper.SweepAsync(entry.ToResource(), cancellationToken);
-                log.Info($"swept {what}");
-                report.Cleaned.Add(new SweptResource(ledger.RunId, entry.ToResource()));
-                remaining.Remove(entry);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                Save(path, ledger, remaining);
-                throw;
-            }
-#pragma warning disable CA1031 // A resource that cannot be swept is reported and kept; the sweep goes on.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                var reason = ex is KilnException { Hint: { } hint } ? $"{ex.Message} (hint: {hint})" : ex.Message;
-                log.Error($"could not sweep {what}: {reason}");
-                report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), reason));
-            }
+            report.Kept.Add(new SweptResource(ledger.RunId, entry.ToResource(), reason));
         }
 
         Save(path, ledger, remaining);

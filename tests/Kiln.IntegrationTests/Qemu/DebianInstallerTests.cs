@@ -43,7 +43,7 @@ public sealed class DebianInstallerTests
 
     private static void SkipUnlessSlowTestsWanted()
     {
-        Assert.SkipUnless(Environment.GetEnvironmentVariable("KILN_SLOW_TESTS") == "1", "the real Debian installer takes minutes under TCG; set KILN_SLOW_TESTS=1");
+        SlowTests.Require("the real Debian installer takes minutes under TCG");
         Assert.SkipUnless(File.Exists($"{Images}/linux"), "apt-get install debian-installer-12-netboot-amd64");
     }
 

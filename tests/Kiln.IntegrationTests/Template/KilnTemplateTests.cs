@@ -105,7 +105,8 @@ public sealed class KilnTemplateTests(DockerEngineFixture engine, ScratchReposit
         await File.WriteAllTextAsync(Path.Combine(broken, "app.kiln.yaml"), definition.Replace("memory: 1024", "memory: lots", StringComparison.Ordinal), TestContext.Current.CancellationToken);
         try
         {
-            var valid = await repository.PowerShellBuildAsync("ValidateImages");
+            // The definition bakes in Compile's output, which validation checks exists, as a user's first run would.
+            var valid = await repository.PowerShellBuildAsync("Compile", "ValidateImages");
             var invalid = await repository.PowerShellBuildAsync("ValidateImages", "--templates", "broken-templates");
             var bashInvalid = await repository.BuildAsync("ValidateImages", "--templates", "broken-templates");
 
