@@ -24,7 +24,6 @@ public sealed class QemuLayerSharingTests : IDisposable
     [Fact]
     public async Task Two_builds_resume_from_the_same_layers_at_once_and_eviction_spares_the_layers_in_use()
     {
-        SlowTests.Require("two concurrent QEMU builds take long under TCG, and this test has not yet completed on a quiet machine");
         foreach (var name in new[] { "first", "left", "right" })
         {
             Write(name);

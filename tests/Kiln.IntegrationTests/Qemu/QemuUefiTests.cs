@@ -17,7 +17,6 @@ public sealed class QemuUefiTests
     [Fact]
     public async Task A_uefi_bootstrapped_base_boots_under_ovmf_and_its_captured_image_verifies_under_uefi_with_fresh_variables()
     {
-        SlowTests.Require("a UEFI base is a second bootstrap plus two OVMF boots, over half an hour under TCG on a loaded machine");
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
         var source = QemuTestEnvironment.Config(formats: [DiskFormat.Qcow2, DiskFormat.Ova]);

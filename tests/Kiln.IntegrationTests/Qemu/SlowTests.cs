@@ -1,8 +1,8 @@
 namespace Kiln.IntegrationTests.Qemu;
 
 /// <summary>
-/// The opt-in tier: QEMU tests that take many minutes under TCG (or that need parts the mirror here lacks) run only
-/// with KILN_SLOW_TESTS=1, so that `.ci/run` stays inside its time limit. Each says why it is in this tier.
+/// The opt-in tier: QEMU tests that take many minutes under TCG, or need parts the mirror here lacks, run only with
+/// KILN_SLOW_TESTS=1. Each says why it is in this tier.
 /// </summary>
 internal static class SlowTests
 {

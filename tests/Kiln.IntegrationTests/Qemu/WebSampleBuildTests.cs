@@ -15,7 +15,6 @@ public sealed class WebSampleBuildTests
     [Fact]
     public async Task The_web_sample_builds_its_qemu_source_from_a_cloud_init_image_and_verifies_it()
     {
-        SlowTests.Require("the sample installs nginx from the mirror inside a cloud-init guest, many minutes under TCG");
         var ct = TestContext.Current.CancellationToken;
         var cloudImage = await StandInCloudImage.GetAsync(ct);
         var work = Directory.CreateTempSubdirectory("kiln-web-sample-").FullName;
