@@ -18,7 +18,7 @@ internal static class InstallSteps
             yield return new ResumeFromLayerStep(layers);
         }
 
-        yield return installer ? new CreateEmptyDiskStep() : new CreateOverlayStep();
+        yield return new CreateOverlayStep(empty: installer);
         if (config.Firmware == QemuFirmware.Uefi)
         {
             yield return new PrepareFirmwareStep();

@@ -5,19 +5,22 @@ using Kiln.Model;
 
 namespace Kiln.Builders.Qemu.Steps;
 
-/// <summary>A qcow2 overlay on the base, grown to disk_size: the build writes only here, never to the base or the cache.</summary>
-internal sealed class CreateOverlayStep : IStep<QemuBuildState>
+/// <summary>
+/// The disk the build writes: a qcow2 overlay on the base, grown to disk_size, so nothing writes to the base or the
+/// cache; or, for an installer (no base), an empty qcow2 of disk_size that then plays the overlay's part.
+/// </summary>
+internal sealed class CreateOverlayStep(bool empty = false) : IStep<QemuBuildState>
 {
     private ILedgerEntry? _entry;
 
-    public string Name => "create overlay disk";
+    public string Name => empty ? "create empty disk" : "create overlay disk";
 
     public Stage Stage => Stage.Boot;
 
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
         var size = DiskSize.Parse(state.Config.DiskSize);
-        if (size < state.BaseImageVirtualSize)
+        if (!empty && size < state.BaseImageVirtualSize)
         {
             throw new KilnException(
                 $"disk_size {state.Config.DiskSize} is smaller than the base image ({DiskSize.Format(state.BaseImageVirtualSize)})",
@@ -27,10 +30,11 @@ internal sealed class CreateOverlayStep : IStep<QemuBuildState>
         var overlay = Path.Combine(state.Context.WorkDirectory, $"{state.OutputName}-build.qcow2");
         Directory.CreateDirectory(state.Context.WorkDirectory);
         _entry = await state.Context.Ledger.RecordAsync(new LedgerResource("file", overlay), cancellationToken);
+        string[] backing = empty ? [] : ["-b", state.BaseImagePath!, "-F", state.BaseImageFormat!];
         await HostTool.RunAsync(
             state.Context,
             "qemu-img",
-            ["create", "-q", "-f", "qcow2", "-b", state.BaseImagePath!, "-F", state.BaseImageFormat!, overlay, size.ToString(CultureInfo.InvariantCulture)],
+            ["create", "-q", "-f", "qcow2", .. backing, overlay, size.ToString(CultureInfo.InvariantCulture)],
             cancellationToken);
         state.OverlayPath = overlay;
     }
