@@ -1,4 +1,5 @@
 using Kiln.Components.Ci;
+using Kiln.Images;
 using Kiln.Targets;
 
 namespace Kiln.Components;
@@ -17,7 +18,7 @@ public interface IKilnCi : IKilnImages
     [Parameter("Where GenerateCi writes the Azure Pipelines file (default: azure-pipelines.yml).")]
     string AzurePipeline => this.Parameter<string>() ?? "azure-pipelines.yml";
 
-    [Parameter("For MergeManifests: the folder holding one downloaded output folder per CI image job.")]
+    [Parameter("For MergeManifests and PublishBuilt: the folder holding one downloaded output folder per CI image job.")]
     string CiInputs => this.Parameter<string>() ?? Path.Combine("output", "ci-inputs");
 
     CiFiles CiFiles => CiFiles.Generate(ImageSettings, Session.RootDirectory, GitHubWorkflow, AzurePipeline);
@@ -54,6 +55,14 @@ public interface IKilnCi : IKilnImages
             {
                 Session.Warning($"{Path.GetRelativePath(Session.RootDirectory, path)} is stale: run {CiFiles.RegenerateCommand} and commit the result");
             }
+        });
+
+    Target PublishBuilt => _ => _
+        .Description("Publishes what CI image jobs built (BuildImages --skip PublishImages, downloaded into --ci-inputs): checks every file's sha256 against its manifest, then runs the publishers. Boots and builds nothing.")
+        .Executes(async cancellationToken =>
+        {
+            var outcome = await KilnImages.PublishBuiltAsync(ImageSettings, CiInputs, cancellationToken);
+            ImageRuns.Report(this, outcome.Results, outcome.ManifestPath);
         });
 
     Target MergeManifests => _ => _

@@ -1,3 +1,4 @@
+using Kiln.Components.Ci;
 using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Images;
@@ -64,6 +65,12 @@ public interface IKilnImages : IKilnBuild
     /// </summary>
     IReadOnlyDictionary<string, string> ImageVariables => new Dictionary<string, string>();
 
+    /// <summary>
+    /// Whether this run builds with its publish stage skipped (<c>BuildImages --skip PublishImages</c>, a CI image job):
+    /// the secrets only publishers use are then neither needed nor, in generated CI, given.
+    /// </summary>
+    private bool BuildsWithoutPublishing => Session.IsScheduled(nameof(BootImages)) && !Session.IsScheduled(nameof(PublishImages));
+
     /// <summary>The values the image targets run with.</summary>
     ImageBuildSettings ImageSettings => new()
     {
@@ -80,7 +87,9 @@ public interface IKilnImages : IKilnBuild
         Parallel = Parallel,
         Output = Output,
         WorkingDirectory = Session.RootDirectory,
-        Environment = ImageEnvironment.With(ImageVariables),
+        Environment = ImageEnvironment.With(ImageVariables, BuildsWithoutPublishing
+            ? SensitiveVariables.PublishOnly(Path.GetFullPath(Templates, Session.RootDirectory))
+            : null),
         SkippedStages = new HashSet<Stage>(Enum.GetValues<Stage>().Where(stage => !Session.IsScheduled(stage + "Images"))),
     };
 

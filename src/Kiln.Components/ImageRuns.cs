@@ -63,13 +63,19 @@ internal static class ImageRuns
             throw;
         }
 
+        Report(build, results, started.Run.ManifestPath);
+    }
+
+    /// <summary>The summary table and count line of a run; throws when a build did not succeed.</summary>
+    public static void Report(IKilnBuild build, IReadOnlyList<Kiln.Engine.BuildResult> results, string manifestPath)
+    {
         foreach (var line in ImageSummary.Render(results).Split('\n'))
         {
             build.Session.Info(line);
         }
 
         var failed = results.Where(r => !r.Succeeded).ToList();
-        build.Session.Info($"images: {results.Count(r => r.Status == BuildStatus.Built)} built, {results.Count(r => r.Status == BuildStatus.UpToDate)} up to date, {failed.Count} not built; manifest: {Path.GetRelativePath(build.Session.RootDirectory, started.Run.ManifestPath)}");
+        build.Session.Info($"images: {results.Count(r => r.Status == BuildStatus.Built)} built, {results.Count(r => r.Status == BuildStatus.UpToDate)} up to date, {failed.Count} not built; manifest: {Path.GetRelativePath(build.Session.RootDirectory, manifestPath)}");
         if (failed.Count > 0)
         {
             throw new KilnException(

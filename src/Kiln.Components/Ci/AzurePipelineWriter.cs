@@ -4,8 +4,10 @@ namespace Kiln.Components.Ci;
 
 /// <summary>
 /// Writes <c>azure-pipelines.yml</c>, the same graph as the GitHub workflow: compile/test, matrix jobs per wave of
-/// image builds (pull requests stop after validation), then a publish job merging the per-build manifests.
-/// Secret variables are mapped into each script's environment explicitly, as Azure requires.
+/// image builds that build, capture and verify and publish their output folder as a pipeline artifact (pull requests
+/// stop after validation), then one job that downloads them all and runs the publishers over the verified outputs.
+/// Secret variables are mapped into the script environment explicitly, as Azure requires; publish-only ones reach
+/// the final job alone.
 /// </summary>
 public static class AzurePipelineWriter
 {
@@ -31,6 +33,21 @@ public static class AzurePipelineWriter
               - script: sudo apt-get update && sudo apt-get install -y --no-install-recommends $(packages)
                 displayName: Install host tools
                 condition: and(succeeded(), ne(variables['packages'], ''))
+
+        """;
+
+    /// <summary>
+    /// The udev rule GitHub documents for its runners, for Microsoft-hosted Ubuntu agents too: it opens /dev/kvm to the
+    /// agent's user where the agent offers it; Kiln's accelerator probe still falls back to TCG where KVM does not work.
+    /// </summary>
+    const string EnableKvm = """
+              - script: |
+                  if [ -e /dev/kvm ]; then
+                    echo 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"' | sudo tee /etc/udev/rules.d/99-kvm4all.rules
+                    sudo udevadm control --reload-rules
+                    sudo udevadm trigger --name-match=kvm
+                  fi
+                displayName: Enable KVM where the agent offers it
 
         """;
 
@@ -89,6 +106,11 @@ public static class AzurePipelineWriter
             }
 
             y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache).Append(InstallHostTools);
+            if (wave.Builds.Any(build => build.UsesQemu))
+            {
+                y.Append(EnableKvm);
+            }
+
             y.Append($$"""
                       - task: Cache@2
                         inputs:
@@ -103,14 +125,16 @@ public static class AzurePipelineWriter
             }
 
             y.Append($$"""
-                      - script: {{plan.BuildScript}} BuildImages --templates {{plan.Templates}} --image $(image) --only $(source) --output output/images
-                        displayName: Build $(image) / $(source)
+                      - script: {{plan.BuildScript}} BuildImages --skip PublishImages --templates {{plan.Templates}} --image $(image) --only $(source) --output output/images
+                        displayName: Build, capture and verify $(image) / $(source)
 
                 """);
             AppendSecrets(y, wave.Secrets, "        ");
             y.Append($$"""
-                      - publish: output/images
-                        artifact: image-$(image)-$(source)
+                      - task: PublishPipelineArtifact@1
+                        inputs:
+                          targetPath: output/images
+                          artifact: image-$(image)-$(source)
 
                 """);
             previous = wave.JobId;
@@ -119,23 +143,43 @@ public static class AzurePipelineWriter
 
         y.Append($$"""
               - job: publish
-                displayName: Merge manifests and publish
+                displayName: Verify and publish
                 dependsOn: [{{string.Join(", ", allJobs)}}]
                 condition: and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'))
                 steps:
 
             """);
-        y.Append(Toolchain).Append(MergeDownloadedOutputs(plan.BuildScript, "Merge manifests"));
-        AppendSecrets(y, [.. plan.Waves.SelectMany(w => w.Secrets).Distinct().OrderBy(s => s.EnvironmentVariable, StringComparer.Ordinal)], "        ");
+        y.Append(Toolchain).Append(NuGetCache);
+        if (plan.PublishPackages.Count > 0)
+        {
+            y.Append($"""
+                      - script: sudo apt-get update && sudo apt-get install -y --no-install-recommends {plan.PublishPackageList}
+                        displayName: Install the publishers' host tools
+
+                """);
+        }
+
+        y.Append($"""
+                  - task: DownloadPipelineArtifact@2
+                    inputs:
+                      itemPattern: 'image-*/**'
+                      targetPath: output/ci-inputs
+                  - script: {plan.BuildScript} PublishBuilt --templates {plan.Templates} --ci-inputs output/ci-inputs --output output/images
+                    displayName: Verify the built outputs and publish them
+
+            """);
+        AppendSecrets(y, plan.AllSecrets, "        ");
         y.Append("""
-                  - publish: output/images
-                    artifact: images
+                  - task: PublishPipelineArtifact@1
+                    inputs:
+                      targetPath: output/images
+                      artifact: images
 
             """);
         return y.ToString();
     }
 
-    /// <summary>Steps that fetch the outputs earlier image jobs published and merge them into one output and manifest.</summary>
+    /// <summary>Steps that fetch the outputs earlier image jobs published (one folder each) and merge them into the output this job builds on.</summary>
     static string MergeDownloadedOutputs(string buildScript, string displayName) => $"""
               - task: DownloadPipelineArtifact@2
                 inputs:

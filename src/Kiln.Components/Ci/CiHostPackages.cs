@@ -1,4 +1,5 @@
 using Kiln.Definitions;
+using Kiln.Engine;
 using Kiln.Plugins;
 
 namespace Kiln.Components.Ci;
@@ -9,12 +10,21 @@ namespace Kiln.Components.Ci;
 /// </summary>
 public static class CiHostPackages
 {
-    public static IReadOnlyList<string> For(DefinitionSet definitions, string image, string source)
+    /// <summary>What an image job installs: it builds, captures and verifies; its publishers run in the final job.</summary>
+    public static IReadOnlyList<string> For(DefinitionSet definitions, string image, string source) =>
+        Packages(definitions, image, source, HostRequirements.ForBuilding);
+
+    /// <summary>What the final, publish-only job installs for this build: its publishers' tools only.</summary>
+    public static IReadOnlyList<string> ForPublishing(DefinitionSet definitions, string image, string source) =>
+        Packages(definitions, image, source, HostRequirements.ForPublishers);
+
+    static IReadOnlyList<string> Packages(
+        DefinitionSet definitions, string image, string source, Func<ResolvedSource, PluginCatalog, IReadOnlyList<HostRequirement>> requirements)
     {
         ArgumentNullException.ThrowIfNull(definitions);
         var resolved = definitions.Resolve(image, BuildScope.Symbolic with { ChecksLocalPaths = false }).Sources.Single(s => s.Name == source);
         // Definitions see plugins only as config types; the catalog behind them knows what each plugin runs.
         var catalog = definitions.Plugins as PluginCatalog ?? PluginCatalog.Default;
-        return [.. HostRequirements.For(resolved, catalog).Select(r => r.Package).Distinct().Order(StringComparer.Ordinal)];
+        return [.. requirements(resolved, catalog).Select(r => r.Package).Distinct().Order(StringComparer.Ordinal)];
     }
 }

@@ -2,7 +2,6 @@ using System.Collections;
 using Kiln.Definitions;
 using Kiln.Engine;
 using Kiln.Images;
-using YamlDotNet.RepresentationModel;
 
 namespace Kiln.Components.Ci;
 
@@ -12,6 +11,15 @@ namespace Kiln.Components.Ci;
 /// </summary>
 public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, string Templates)
 {
+    /// <summary>What the final job installs before it publishes: every build's publishers' host tools.</summary>
+    public IReadOnlyList<string> PublishPackages { get; init; } = [];
+
+    /// <summary>The publish packages as one argument list for apt-get install.</summary>
+    public string PublishPackageList => string.Join(' ', PublishPackages);
+
+    /// <summary>Every sensitive variable of every definition: the final job's, which loads them all and runs the publishers.</summary>
+    public IReadOnlyList<CiSecret> AllSecrets { get; init; } = [];
+
     /// <summary>
     /// The plan for the definitions <paramref name="settings"/> point at. Generating CI must not need the secrets the
     /// CI will hold, so sensitive variables without a value get a placeholder for loading only: the plan carries
@@ -22,44 +30,13 @@ public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, str
         var templates = Path.GetFullPath(settings.Templates, settings.WorkingDirectory);
         var environment = settings.Environment?.ToDictionary(StringComparer.Ordinal)
             ?? Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => e.Value as string ?? "", StringComparer.Ordinal);
-        foreach (var name in SensitiveVariables(templates))
+        foreach (var name in SensitiveVariables.All(templates))
         {
-            environment.TryAdd($"KILN_VAR_{name}", "kiln-ci-placeholder");
+            environment.TryAdd($"KILN_VAR_{name}", SensitiveVariables.Placeholder);
         }
 
         var definitions = KilnImages.Load(settings with { Environment = environment });
         return From(definitions, Path.GetRelativePath(rootDirectory, templates));
-    }
-
-    static IEnumerable<string> SensitiveVariables(string templates)
-    {
-        var files = File.Exists(templates) ? [templates]
-            : Directory.Exists(templates) ? Directory.EnumerateFiles(templates, "*.kiln.y*ml", SearchOption.AllDirectories)
-            : [];
-        foreach (var file in files)
-        {
-            var stream = new YamlStream();
-            try
-            {
-                stream.Load(new StringReader(File.ReadAllText(file)));
-            }
-            catch (YamlDotNet.Core.YamlException)
-            {
-                continue; // the loader reports it with its location
-            }
-
-            if (stream.Documents.FirstOrDefault()?.RootNode is YamlMappingNode root
-                && root.Children.TryGetValue("variables", out var variables) && variables is YamlMappingNode map)
-            {
-                foreach (var (key, value) in map.Children)
-                {
-                    if (value is YamlMappingNode body && body.Children.TryGetValue("sensitive", out var flag) && flag.ToString() == "true")
-                    {
-                        yield return key.ToString();
-                    }
-                }
-            }
-        }
     }
 
     /// <summary>The plan for every definition in <paramref name="definitions"/>, in a stable order.</summary>
@@ -84,7 +61,7 @@ public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, str
                     .SelectMany(image => image.Sources.Select(source => new CiBuild(image.Name, source.Name, CiHostPackages.For(definitions, image.Name, source.Name))))
                     .ToList();
                 var secrets = group
-                    .SelectMany(pair => images[pair.Key].Variables)
+                    .SelectMany(pair => images[pair.Key].Variables.Where(v => !SensitiveVariables.PublishOnly(images[pair.Key].FilePath).Contains(v.Name)))
                     .Where(v => v.Sensitive)
                     .Select(v => CiSecret.For(v.Name))
                     .Distinct()
@@ -94,7 +71,19 @@ public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, str
             })
             .Where(wave => wave.Builds.Count > 0)
             .ToList();
-        return new CiPlan(waves, buildScript, templates.Replace('\\', '/'));
+        var publishPackages = definitions.Images
+            .SelectMany(image => image.Sources.SelectMany(source => CiHostPackages.ForPublishing(definitions, image.Name, source.Name)))
+            .Distinct()
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var allSecrets = definitions.Images
+            .SelectMany(image => image.Variables)
+            .Where(v => v.Sensitive)
+            .Select(v => CiSecret.For(v.Name))
+            .Distinct()
+            .OrderBy(s => s.EnvironmentVariable, StringComparer.Ordinal)
+            .ToList();
+        return new CiPlan(waves, buildScript, templates.Replace('\\', '/')) { PublishPackages = publishPackages, AllSecrets = allSecrets };
     }
 }
 

@@ -4,7 +4,9 @@ namespace Kiln.Components.Ci;
 
 /// <summary>
 /// Writes <c>.github/workflows/images.yml</c>: a compile/test job (all that pull requests run), one matrix job per
-/// wave of image builds, and a publish job that merges the per-build manifests. Secrets appear by name only.
+/// wave of image builds that builds, captures and verifies (publish stage skipped) and uploads its output folder with
+/// its manifest fragment, and a final job that downloads them all and runs the publishers once, over the verified
+/// outputs (<c>PublishBuilt</c>). Secrets appear by name only, in the final job alone.
 /// </summary>
 public static class GitHubWorkflowWriter
 {
@@ -100,7 +102,6 @@ public static class GitHubWorkflowWriter
             }
 
             AppendSecrets(y, wave.Secrets);
-
             y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache).Append(InstallHostTools);
             if (wave.Builds.Any(build => build.UsesQemu))
             {
@@ -121,7 +122,7 @@ public static class GitHubWorkflowWriter
             }
 
             y.Append($$$"""
-                      - run: {{{plan.BuildScript}}} BuildImages --templates {{{plan.Templates}}} --image ${{ matrix.image }} --only ${{ matrix.source }} --output output/images
+                      - run: {{{plan.BuildScript}}} BuildImages --skip PublishImages --templates {{{plan.Templates}}} --image ${{ matrix.image }} --only ${{ matrix.source }} --output output/images
                       - uses: actions/upload-artifact@v4
                         with:
                           name: image-${{ matrix.image }}-${{ matrix.source }}
@@ -135,16 +136,32 @@ public static class GitHubWorkflowWriter
 
         y.Append($$$"""
               publish:
-                name: Merge manifests and publish
+                name: Verify and publish
                 needs: [{{{string.Join(", ", allJobs)}}}]
                 if: github.event_name != 'pull_request'
                 runs-on: ubuntu-latest
 
             """);
-        var allSecrets = plan.Waves.SelectMany(w => w.Secrets).Distinct().OrderBy(s => s.EnvironmentVariable, StringComparer.Ordinal).ToList();
-        AppendSecrets(y, allSecrets);
+        AppendSecrets(y, plan.AllSecrets);
 
-        y.Append("    steps:\n").Append(Toolchain).Append(MergeDownloadedOutputs(plan.BuildScript));
+        y.Append("    steps:\n").Append(Toolchain).Append(NuGetCache);
+        if (plan.PublishPackages.Count > 0)
+        {
+            y.Append($"""
+                      - name: Install the publishers' host tools
+                        run: sudo apt-get update && sudo apt-get install -y --no-install-recommends {plan.PublishPackageList}
+
+                """);
+        }
+
+        y.Append($"""
+                  - uses: actions/download-artifact@v4
+                    with:
+                      pattern: image-*
+                      path: output/ci-inputs
+                  - run: {plan.BuildScript} PublishBuilt --templates {plan.Templates} --ci-inputs output/ci-inputs --output output/images
+
+            """);
         y.Append("""
                   - uses: actions/upload-artifact@v4
                     with:
@@ -156,7 +173,7 @@ public static class GitHubWorkflowWriter
         return y.ToString();
     }
 
-    /// <summary>Steps that fetch the outputs earlier image jobs uploaded and merge them into one output and manifest.</summary>
+    /// <summary>Steps that fetch the outputs earlier image jobs uploaded (one folder each) and merge them into the output this job builds on.</summary>
     static string MergeDownloadedOutputs(string buildScript) => $"""
               - uses: actions/download-artifact@v4
                 with:

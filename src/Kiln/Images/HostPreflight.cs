@@ -1,5 +1,6 @@
 using Kiln.Definitions;
 using Kiln.Diagnostics;
+using Kiln.Engine;
 using Kiln.Plugins;
 
 namespace Kiln.Images;
@@ -10,9 +11,20 @@ namespace Kiln.Images;
 /// </summary>
 public static class HostPreflight
 {
-    public static void Ensure(IEnumerable<ResolvedSource> sources, PluginCatalog catalog, IReadOnlyList<string>? directories = null)
+    /// <summary>The check of a publish-only run: only the publishers' tools.</summary>
+    public static void EnsurePublishers(IEnumerable<ResolvedSource> sources, PluginCatalog catalog) =>
+        Report(HostRequirements.Missing(sources.SelectMany(source => HostRequirements.ForPublishers(source, catalog))));
+
+    /// <summary>Stops the run when a tool is missing; a run that does not publish (<paramref name="publishes"/> false) skips the publishers' tools.</summary>
+    public static void Ensure(IEnumerable<ResolvedSource> sources, PluginCatalog catalog, IReadOnlyList<string>? directories = null, bool publishes = true)
     {
-        var missing = HostRequirements.Missing(sources.SelectMany(source => HostRequirements.For(source, catalog)), directories);
+        var missing = HostRequirements.Missing(
+            sources.SelectMany(source => publishes ? HostRequirements.For(source, catalog) : HostRequirements.ForBuilding(source, catalog)), directories);
+        Report(missing);
+    }
+
+    private static void Report(IReadOnlyList<HostRequirement> missing)
+    {
         if (missing.Count == 0)
         {
             return;

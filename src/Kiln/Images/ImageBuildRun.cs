@@ -67,7 +67,8 @@ public sealed class ImageBuildRun
             var upToDate = new Dictionary<string, IReadOnlyList<Artifact>>(StringComparer.Ordinal);
             foreach (var source in image.Sources)
             {
-                var previous = settings.Force ? null : await ManifestReader.FindLastSuccessfulAsync(manifest, image.Name, source, cancellationToken);
+                var previous = settings.Force ? null : await ManifestReader.FindLastSuccessfulAsync(
+                    manifest, image.Name, source, cancellationToken, acceptUnpublished: settings.SkippedStages.Contains(Stage.Publish));
                 var current = previous?.IsReusableFor(prints[source]) == true;
                 if (current)
                 {
@@ -100,7 +101,7 @@ public sealed class ImageBuildRun
             });
         }
 
-        HostPreflight.Ensure(toRun, settings.Catalog);
+        HostPreflight.Ensure(toRun, settings.Catalog, publishes: !settings.SkippedStages.Contains(Stage.Publish));
         var (console, interaction) = settings.Console is null
             ? BuildConsoles.ForCurrentProcess()
             : (settings.Console, settings.Interaction ?? new ConsoleInteraction(TextWriter.Null));
@@ -126,7 +127,7 @@ public sealed class ImageBuildRun
     public Task WaitForStageAsync(Stage stage, CancellationToken cancellationToken) => _session.WaitForStageAsync(stage, cancellationToken);
 
     /// <summary>Every build records itself in the run-wide manifest, which is what makes the next run incremental.</summary>
-    private static ResolvedImage WithRunManifest(ResolvedImage image, string manifest) => image with
+    internal static ResolvedImage WithRunManifest(ResolvedImage image, string manifest) => image with
     {
         Sources = [.. image.Sources.Select(source =>
             source.Publish.SelectMany(chain => chain).Any(p => p.Config is ManifestConfig config && (config.Output is null || image.ResolvePath(config.Output) == manifest))

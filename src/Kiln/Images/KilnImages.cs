@@ -24,6 +24,18 @@ public static class KilnImages
         return new ImageBuildOutcome(run.RunId, run.OutputDirectory, run.ManifestPath, results);
     }
 
+    /// <summary>
+    /// Publishes builds that ran elsewhere with their publish stage skipped (<c>BuildImages --skip PublishImages</c> on
+    /// CI runners): every file under <paramref name="inputs"/> is checked against its manifest's sha256 first, and
+    /// nothing is published when one is missing or altered. Boots and builds nothing.
+    /// </summary>
+    public static Task<ImageBuildOutcome> PublishBuiltAsync(ImageBuildSettings settings, string inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(inputs);
+        return PublishBuiltRun.RunAsync(settings, inputs, cancellationToken);
+    }
+
     /// <summary>Every problem in every definition; empty when all are valid.</summary>
     public static IReadOnlyList<KilnDiagnostic> Validate(ImageBuildSettings settings)
     {

@@ -7,7 +7,11 @@ namespace Kiln.Plugins;
 public static class HostRequirements
 {
     /// <summary>Everything one source's build needs: its builder's, its provisioners' and checks', its publishers'.</summary>
-    public static IReadOnlyList<HostRequirement> For(ResolvedSource source, PluginCatalog catalog)
+    public static IReadOnlyList<HostRequirement> For(ResolvedSource source, PluginCatalog catalog) =>
+        [.. ForBuilding(source, catalog).Concat(ForPublishers(source, catalog)).Distinct()];
+
+    /// <summary>What one source's build needs up to its publish stage: its builder's, its provisioners' and checks'.</summary>
+    public static IReadOnlyList<HostRequirement> ForBuilding(ResolvedSource source, PluginCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -18,6 +22,15 @@ public static class HostRequirements
             Add(declared, catalog.Provisioners.GetValueOrDefault(step.Type), step.Config);
         }
 
+        return [.. declared.Distinct()];
+    }
+
+    /// <summary>What one source's publish chains need: all a publish-only run (<c>PublishBuilt</c>) runs on the host.</summary>
+    public static IReadOnlyList<HostRequirement> ForPublishers(ResolvedSource source, PluginCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var declared = new List<HostRequirement>();
         foreach (var publisher in source.Publish.SelectMany(chain => chain))
         {
             Add(declared, catalog.Publishers.GetValueOrDefault(publisher.Type), publisher.Config);

@@ -18,6 +18,12 @@ public sealed class ManifestConfig : PublisherConfig, IValidatableConfig
     [Description("How long to wait for another build that is writing the same manifest.")]
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Records the build as verified but not yet published (a CI image job whose publishers run later, in the final
+    /// job): never written in definitions, so it has no key.
+    /// </summary>
+    internal bool Unpublished { get; init; }
+
     public IEnumerable<ConfigProblem> Validate()
     {
         if (LockTimeout <= TimeSpan.Zero)

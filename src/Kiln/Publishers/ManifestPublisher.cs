@@ -83,7 +83,7 @@ public sealed class ManifestPublisher : Publisher<ManifestConfig>
                 ["image"] = context.Image.Name,
                 ["source"] = context.Source.Name,
                 ["source_type"] = context.Source.Type,
-                ["status"] = failed ? ManifestRecord.Failed : ManifestRecord.Succeeded,
+                ["status"] = failed ? ManifestRecord.Failed : config.Unpublished ? ManifestRecord.Unpublished : ManifestRecord.Succeeded,
                 ["fingerprint"] = state.Fingerprint,
                 ["files"] = new JsonArray([.. files.Select(f => new JsonObject { ["name"] = f.Name, ["size"] = f.Size, ["sha256"] = f.Sha256 })]),
                 ["outputs"] = Map(artifact.Outputs),

@@ -9,9 +9,11 @@ public static class ManifestReader
     /// <summary>
     /// The entries of the most recent run that recorded <paramref name="image"/> × <paramref name="source"/> as
     /// succeeded, or null. File paths come back absolute. Entries written by Packer (no <c>kiln</c> object) are ignored.
+    /// A run that does not publish (<paramref name="acceptUnpublished"/>) may also reuse a build recorded as verified
+    /// but unpublished; a run that publishes may not, since that build's publishers never ran.
     /// </summary>
     public static async Task<ManifestRecord?> FindLastSuccessfulAsync(
-        string manifestPath, string image, string source, CancellationToken cancellationToken)
+        string manifestPath, string image, string source, CancellationToken cancellationToken, bool acceptUnpublished = false)
     {
         var document = await ManifestFile.ReadAsync(manifestPath, cancellationToken);
         if (document?["builds"] is not JsonArray builds)
@@ -25,7 +27,7 @@ public static class ManifestReader
             .Where(b => b["kiln"] is JsonObject kiln
                 && Text(kiln, "image") == image
                 && Text(kiln, "source") == source
-                && Text(kiln, "status") == ManifestRecord.Succeeded)
+                && (Text(kiln, "status") == ManifestRecord.Succeeded || (acceptUnpublished && Text(kiln, "status") == ManifestRecord.Unpublished)))
             .ToList();
         if (matching.Count == 0)
         {
@@ -40,6 +42,27 @@ public static class ManifestReader
             Text((JsonObject)last["kiln"]!, "fingerprint"),
             DateTimeOffset.FromUnixTimeSeconds(last["build_time"]?.GetValue<long>() ?? 0),
             [.. run.Select(b => ToArtifact(b, directory))]);
+    }
+
+    /// <summary>Every entry Kiln wrote in the manifest at <paramref name="manifestPath"/>, in file order; file paths come back absolute.</summary>
+    public static async Task<IReadOnlyList<RecordedBuild>> ReadBuildsAsync(string manifestPath, CancellationToken cancellationToken)
+    {
+        var document = await ManifestFile.ReadAsync(manifestPath, cancellationToken);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        return [.. (document?["builds"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(b => b["kiln"] is JsonObject)
+            .Select(b =>
+            {
+                var kiln = (JsonObject)b["kiln"]!;
+                return new RecordedBuild(
+                    Text(kiln, "image") ?? string.Empty,
+                    Text(kiln, "source") ?? string.Empty,
+                    Text(kiln, "status") ?? string.Empty,
+                    Text(b, "packer_run_uuid") ?? string.Empty,
+                    Text(kiln, "fingerprint"),
+                    ToArtifact(b, directory));
+            })];
     }
 
     private static Artifact ToArtifact(JsonObject build, string directory)
@@ -69,4 +92,10 @@ public static class ManifestReader
         node is JsonObject map
             ? map.Where(p => p.Value is JsonValue v && v.TryGetValue<string>(out _)).ToDictionary(p => p.Key, p => p.Value!.GetValue<string>())
             : [];
+}
+
+/// <summary>One manifest entry Kiln wrote: which build, how it ended, and the artifact it recorded.</summary>
+public sealed record RecordedBuild(string Image, string Source, string Status, string RunId, string? Fingerprint, Artifact Artifact)
+{
+    public string Name => $"{Image}.{Source}";
 }

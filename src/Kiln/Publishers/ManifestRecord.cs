@@ -8,6 +8,9 @@ public sealed record ManifestRecord(string RunId, string? Fingerprint, DateTimeO
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
 
+    /// <summary>Built, captured and verified with the publish stage skipped: publishing it is what <c>PublishBuilt</c> does.</summary>
+    public const string Unpublished = "unpublished";
+
     /// <summary>Recorded files that are gone or whose size changed since the run.</summary>
     public IReadOnlyList<string> MissingFiles() =>
         [.. Artifacts.SelectMany(a => a.Files).Where(f => !File.Exists(f.Path) || new FileInfo(f.Path).Length != f.Size).Select(f => f.Path)];

@@ -4,6 +4,7 @@ using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Ledger;
 using Kiln.Model;
+using Kiln.Publishers;
 using Kiln.Steps;
 
 namespace Kiln.Sessions;
@@ -142,8 +143,14 @@ internal sealed class BuildRun(
 
     private async Task PublishAsync(CancellationToken cancellationToken)
     {
-        if (options.SkippedStages.Contains(Stage.Publish) || _pipeline is null)
+        if (_pipeline is null)
         {
+            return;
+        }
+
+        if (options.SkippedStages.Contains(Stage.Publish))
+        {
+            await RecordUnpublishedAsync(_pipeline.State, cancellationToken);
             return;
         }
 
@@ -155,6 +162,19 @@ internal sealed class BuildRun(
         finally
         {
             _stages[Stage.Publish] = _stages.GetValueOrDefault(Stage.Publish) + watch.Elapsed;
+        }
+    }
+
+    /// <summary>
+    /// With the publish stage skipped (a CI image job), the run's manifest still records what was built, with every
+    /// file's sha256, as unpublished: the fragment a later <c>PublishBuilt</c> checks and publishes.
+    /// </summary>
+    private static async Task RecordUnpublishedAsync(BuildState state, CancellationToken cancellationToken)
+    {
+        if (state.Artifacts.Count > 0)
+        {
+            IPublisher recorder = new ManifestPublisher();
+            await recorder.PublishAsync(new ManifestConfig { Unpublished = true }, state, state.Artifacts, cancellationToken);
         }
     }
 

@@ -38,8 +38,13 @@ public sealed class CiGenerationTests
         Assert.False(((YamlMappingNode)jobs["images_1"]).Children.ContainsKey("env"));
         var wave2Steps = ((YamlSequenceNode)jobs["images_2"]["steps"]).Children.Select(s => s.ToString()).ToList();
         Assert.Contains(wave2Steps, s => s.Contains("actions/download-artifact", StringComparison.Ordinal));
-        Assert.Contains(wave2Steps, s => s.Contains("BuildImages --templates templates --image ${{ matrix.image }} --only ${{ matrix.source }}", StringComparison.Ordinal));
-        Assert.Contains("MergeManifests", jobs["publish"]["steps"].ToString(), StringComparison.Ordinal);
+        Assert.Contains(wave2Steps, s => s.Contains("BuildImages --skip PublishImages --templates templates --image ${{ matrix.image }} --only ${{ matrix.source }}", StringComparison.Ordinal));
+        Assert.Contains(wave2Steps, s => s.Contains("MergeManifests", StringComparison.Ordinal));
+        Assert.Contains(wave2Steps, s => s.Contains("actions/upload-artifact", StringComparison.Ordinal) && s.Contains("image-${{ matrix.image }}-${{ matrix.source }}", StringComparison.Ordinal));
+        var publishSteps = ((YamlSequenceNode)jobs["publish"]["steps"]).Children.Select(s => s.ToString()).ToList();
+        Assert.Contains(publishSteps, s => s.Contains("actions/download-artifact", StringComparison.Ordinal) && s.Contains("image-*", StringComparison.Ordinal));
+        Assert.Contains(publishSteps, s => s.Contains("PublishBuilt --templates templates --ci-inputs output/ci-inputs --output output/images", StringComparison.Ordinal));
+        Assert.DoesNotContain(publishSteps, s => s.Contains("BuildImages", StringComparison.Ordinal));
         Assert.Equal("github.event_name != 'pull_request'", jobs["images_1"]["if"].ToString());
         Assert.DoesNotContain("if", ((YamlMappingNode)jobs["build"]).Children.Keys.Select(k => k.ToString()));
     }
