@@ -60,7 +60,8 @@ internal static class BuiltOutputs
                 continue;
             }
 
-            foreach (var file in entries.SelectMany(e => e.Artifact.Files))
+            // Every copy is checked, not only the one published: an altered copy anywhere means the download cannot be trusted.
+            foreach (var file in unpublished.SelectMany(e => e.Build.Artifact.Files))
             {
                 if (await CheckAsync(file, progress, cancellationToken) is { } problem)
                 {

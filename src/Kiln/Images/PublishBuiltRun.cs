@@ -180,26 +180,12 @@ internal static class PublishBuiltRun
                 files.Add(file with { Path = target });
             }
 
-            artifacts.Add(artifact with { Files = files, Outputs = Moved(artifact.Outputs, artifact.Files, build.Root, files) });
+            // The outputs already point at the downloaded files (ManifestReader); now they follow them into the output folder.
+            var moved = artifact.Files.Zip(files, (before, after) => (Name: Path.GetRelativePath(build.Root, before.Path).Replace('\\', '/'), after.Path)).ToList();
+            artifacts.Add(artifact with { Files = files, Outputs = ManifestReader.FollowFiles(artifact.Outputs, moved) });
         }
 
         return artifacts;
-    }
-
-    /// <summary>
-    /// Outputs that name one of the build's files by the path it had on the machine that built it (qcow2:
-    /// /home/runner/…/output/images/web/qemu/web.qcow2) follow the file to its place here.
-    /// </summary>
-    private static Dictionary<string, string> Moved(
-        IReadOnlyDictionary<string, string> outputs, IReadOnlyList<ArtifactFile> recorded, string root, IReadOnlyList<ArtifactFile> staged)
-    {
-        var moves = recorded.Zip(staged, (before, after) => (Relative: "/" + Path.GetRelativePath(root, before.Path).Replace('\\', '/'), after.Path))
-            .Where(m => !m.Relative.StartsWith("/..", StringComparison.Ordinal))
-            .ToList();
-        return outputs.ToDictionary(
-            o => o.Key,
-            o => Path.IsPathRooted(o.Value) && moves.FirstOrDefault(m => o.Value.Replace('\\', '/').EndsWith(m.Relative, StringComparison.Ordinal)) is { Path: { } moved } ? moved : o.Value,
-            StringComparer.Ordinal);
     }
 
     private sealed class PublishOnlyState(BuildContext context) : BuildState(context);

@@ -68,21 +68,37 @@ public static class ManifestReader
     private static Artifact ToArtifact(JsonObject build, string directory)
     {
         var kiln = (JsonObject)build["kiln"]!;
-        var files = (kiln["files"] as JsonArray ?? build["files"] as JsonArray ?? [])
+        var entries = (kiln["files"] as JsonArray ?? build["files"] as JsonArray ?? [])
             .OfType<JsonObject>()
-            .Select(f => new ArtifactFile(
+            .Select(f => (Name: Text(f, "name") ?? string.Empty, File: new ArtifactFile(
                 ManifestPaths.FromEntry(directory, Text(f, "name") ?? string.Empty),
                 f["size"]?.GetValue<long>() ?? 0,
-                Text(f, "sha256")))
+                Text(f, "sha256"))))
             .ToList();
         return new Artifact
         {
             BuilderType = Text(build, "builder_type") ?? string.Empty,
             Id = Text(build, "artifact_id") ?? string.Empty,
-            Files = files,
-            Outputs = Strings(kiln["outputs"]),
+            Files = [.. entries.Select(e => e.File)],
+            Outputs = FollowFiles(Strings(kiln["outputs"]), [.. entries.Select(e => (e.Name, e.File.Path))]),
             CustomData = Strings(build["custom_data"]),
         };
+    }
+
+    /// <summary>
+    /// Outputs that name one of the artifact's files by the absolute path it had where it was built (qcow2:
+    /// /home/runner/…/output/images/web/qemu/web.qcow2, recorded as web/qemu/web.qcow2) point at that file where it
+    /// is now: an output folder moved whole, or downloaded onto another CI runner, still resolves.
+    /// </summary>
+    internal static Dictionary<string, string> FollowFiles(IReadOnlyDictionary<string, string> outputs, IReadOnlyList<(string Name, string Path)> files)
+    {
+        var relative = files.Where(f => !Path.IsPathRooted(f.Name)).Select(f => (Suffix: "/" + f.Name, f.Path)).ToList();
+        return outputs.ToDictionary(
+            o => o.Key,
+            o => Path.IsPathRooted(o.Value) && relative.FirstOrDefault(f => o.Value.Replace('\\', '/').EndsWith(f.Suffix, StringComparison.Ordinal)) is { Path: { } now }
+                ? now
+                : o.Value,
+            StringComparer.Ordinal);
     }
 
     private static string? Text(JsonObject node, string key) =>

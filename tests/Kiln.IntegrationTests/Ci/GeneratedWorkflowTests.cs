@@ -27,9 +27,14 @@ public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixtur
             depends_on: [base]
             variables:
               db_password: { sensitive: true }
+              release_token: { sensitive: true }
             sources:
               local: { type: qemu, base: { image: "{{ image.base.artifact.qcow2 }}" } }
               other-platform: { type: qemu, base: { image: "{{ image.base.artifact.qcow2 }}" } }
+            provision:
+              - shell: { inline: ["echo {{ var.db_password }} > /etc/app.secret"] }
+            publish:
+              - [vagrant: {}, github-release: { owner: acme, repository: images, tag: v1, token: "{{ var.release_token }}" }]
             """);
         var files = CiFiles.Generate(new ImageBuildSettings { Templates = "templates", WorkingDirectory = root, Environment = new Dictionary<string, string>() }, root, "images.yml", "azure-pipelines.yml");
         files.Write();
@@ -38,7 +43,21 @@ public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixtur
 
         Assert.True(exitCode == 0, output);
         Assert.Contains("jobs: build,images_1,images_2,publish", output, StringComparison.Ordinal);
-        Assert.Contains("KILN_VAR_db_password: ${{ secrets.KILN_VAR_DB_PASSWORD }}", files.GitHubContent, StringComparison.Ordinal);
+        var (imageJobs, publishJob) = (files.GitHubContent[..files.GitHubContent.IndexOf("\n  publish:", StringComparison.Ordinal)], files.GitHubContent[files.GitHubContent.IndexOf("\n  publish:", StringComparison.Ordinal)..]);
+        // A secret the build uses reaches its image job; one only a publisher uses reaches the final job alone.
+        Assert.Contains("KILN_VAR_db_password: ${{ secrets.KILN_VAR_DB_PASSWORD }}", imageJobs, StringComparison.Ordinal);
+        Assert.DoesNotContain("KILN_VAR_release_token", imageJobs, StringComparison.Ordinal);
+        Assert.Contains("KILN_VAR_release_token: ${{ secrets.KILN_VAR_RELEASE_TOKEN }}", publishJob, StringComparison.Ordinal);
+        Assert.Contains("BuildImages --skip PublishImages", imageJobs, StringComparison.Ordinal);
+        Assert.Contains("actions/upload-artifact@v4", imageJobs, StringComparison.Ordinal);
+        Assert.Contains("actions/download-artifact@v4", publishJob, StringComparison.Ordinal);
+        Assert.Contains("PublishBuilt --templates templates --ci-inputs output/ci-inputs", publishJob, StringComparison.Ordinal);
+        Assert.DoesNotContain("BuildImages", publishJob, StringComparison.Ordinal);
+        var azureFinal = files.AzureContent.IndexOf("- job: publish", StringComparison.Ordinal);
+        Assert.DoesNotContain("KILN_VAR_release_token", files.AzureContent[..azureFinal], StringComparison.Ordinal);
+        Assert.Contains("KILN_VAR_release_token: $(KILN_VAR_RELEASE_TOKEN)", files.AzureContent[azureFinal..], StringComparison.Ordinal);
+        Assert.Contains("task: PublishPipelineArtifact@1", files.AzureContent[..azureFinal], StringComparison.Ordinal);
+        Assert.Contains("task: DownloadPipelineArtifact@2", files.AzureContent[azureFinal..], StringComparison.Ordinal);
         Assert.DoesNotContain("kiln-ci-placeholder", files.GitHubContent + files.AzureContent, StringComparison.Ordinal);
     }
 
