@@ -12,7 +12,7 @@ namespace Kiln.Components.Ci;
 public static class AzurePipelineWriter
 {
     /// <summary>The first step of every job: the SDK that global.json names (Azure checks the repository out itself).</summary>
-    const string Toolchain = """
+    private const string Toolchain = """
               - task: UseDotNet@2
                 inputs:
                   useGlobalJson: true
@@ -20,7 +20,7 @@ public static class AzurePipelineWriter
         """;
 
     /// <summary>The NuGet cache of the jobs that restore packages, keyed by what decides the package set.</summary>
-    const string NuGetCache = """
+    private const string NuGetCache = """
               - task: Cache@2
                 inputs:
                   key: 'nuget | "$(Agent.OS)" | Directory.Packages.props, global.json'
@@ -29,7 +29,7 @@ public static class AzurePipelineWriter
         """;
 
     /// <summary>What the matrix entry's build runs on the host, as its plugins declare it (hosted agents have none of it).</summary>
-    const string InstallHostTools = """
+    private const string InstallHostTools = """
               - script: sudo apt-get update && sudo apt-get install -y --no-install-recommends $(packages)
                 displayName: Install host tools
                 condition: and(succeeded(), ne(variables['packages'], ''))
@@ -40,7 +40,7 @@ public static class AzurePipelineWriter
     /// The udev rule GitHub documents for its runners, for Microsoft-hosted Ubuntu agents too: it opens /dev/kvm to the
     /// agent's user where the agent offers it; Kiln's accelerator probe still falls back to TCG where KVM does not work.
     /// </summary>
-    const string EnableKvm = """
+    private const string EnableKvm = """
               - script: |
                   if [ -e /dev/kvm ]; then
                     echo 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"' | sudo tee /etc/udev/rules.d/99-kvm4all.rules
@@ -180,7 +180,7 @@ public static class AzurePipelineWriter
     }
 
     /// <summary>Steps that fetch the outputs earlier image jobs published (one folder each) and merge them into the output this job builds on.</summary>
-    static string MergeDownloadedOutputs(string buildScript, string displayName) => $"""
+    private static string MergeDownloadedOutputs(string buildScript, string displayName) => $"""
               - task: DownloadPipelineArtifact@2
                 inputs:
                   itemPattern: 'image-*/**'
@@ -190,9 +190,9 @@ public static class AzurePipelineWriter
 
         """;
 
-    static string MatrixKey(CiBuild build) => $"{build.Image}_{build.Source}".Replace('-', '_');
+    private static string MatrixKey(CiBuild build) => $"{build.Image}_{build.Source}".Replace('-', '_');
 
-    static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets, string indent)
+    private static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets, string indent)
     {
         if (secrets.Count == 0)
         {

@@ -18,7 +18,7 @@ public static class CiHostPackages
     public static IReadOnlyList<string> ForPublishing(DefinitionSet definitions, string image, string source) =>
         Packages(definitions, image, source, HostRequirements.ForPublishers);
 
-    static IReadOnlyList<string> Packages(
+    private static IReadOnlyList<string> Packages(
         DefinitionSet definitions, string image, string source, Func<ResolvedSource, PluginCatalog, IReadOnlyList<HostRequirement>> requirements)
     {
         ArgumentNullException.ThrowIfNull(definitions);

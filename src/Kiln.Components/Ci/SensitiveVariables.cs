@@ -20,7 +20,7 @@ public static partial class SensitiveVariables
     public static IReadOnlyList<string> PublishOnly(string templates) =>
         [.. Read(templates).GroupBy(v => v.Name).Where(g => g.All(v => v.PublishOnly)).Select(g => g.Key)];
 
-    static IEnumerable<(string Name, bool PublishOnly)> Read(string templates)
+    private static IEnumerable<(string Name, bool PublishOnly)> Read(string templates)
     {
         var files = File.Exists(templates) ? [templates]
             : Directory.Exists(templates) ? Directory.EnumerateFiles(templates, "*.kiln.y*ml", SearchOption.AllDirectories)
@@ -57,10 +57,10 @@ public static partial class SensitiveVariables
     }
 
     /// <summary>Whether a value interpolates <c>var.&lt;name&gt;</c> (an expression may index it further: <c>var.name.key</c>).</summary>
-    static bool Refers(string text, string name) =>
+    private static bool Refers(string text, string name) =>
         VariableReference().Matches(text).Any(m => m.Groups[1].Value == name);
 
-    static IEnumerable<string> Scalars(YamlNode node) => node.AllNodes.OfType<YamlScalarNode>().Select(s => s.Value ?? "");
+    private static IEnumerable<string> Scalars(YamlNode node) => node.AllNodes.OfType<YamlScalarNode>().Select(s => s.Value ?? "");
 
     [GeneratedRegex(@"\bvar\.([A-Za-z_][A-Za-z0-9_]*)")]
     private static partial Regex VariableReference();

@@ -15,9 +15,9 @@ namespace Kiln.Tests.Ci;
 /// </summary>
 public sealed class CiHostToolsTests : IDisposable
 {
-    readonly string root = Directory.CreateTempSubdirectory("kiln-ci-tools-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-ci-tools-").FullName;
 
-    string Templates => Path.Combine(root, "templates");
+    private string Templates => Path.Combine(_root, "templates");
 
     public CiHostToolsTests()
     {
@@ -45,7 +45,7 @@ public sealed class CiHostToolsTests : IDisposable
             """);
     }
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 
     /// <summary>A publisher that runs a host tool, so that the final job has something to install.</summary>
     internal sealed class SignConfig : PublisherConfig;
@@ -60,11 +60,11 @@ public sealed class CiHostToolsTests : IDisposable
             Task.FromResult(inputs);
     }
 
-    static readonly PluginCatalog Catalog = PluginCatalog.Default.With(publishers: [new SignPublisher()]);
+    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(publishers: [new SignPublisher()]);
 
-    DefinitionSet Definitions => DefinitionLoader.Load(Templates, new VariableInputs { Environment = new Dictionary<string, string>() }, Catalog);
+    private DefinitionSet Definitions => DefinitionLoader.Load(Templates, new VariableInputs { Environment = new Dictionary<string, string>() }, Catalog);
 
-    CiPlan Plan => CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>(), Catalog = Catalog }, root);
+    private CiPlan Plan => CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>(), Catalog = Catalog }, _root);
 
     [Fact]
     public void Every_tool_a_GitHub_matrix_entry_needs_is_installed_by_an_earlier_step_of_its_job()
@@ -115,7 +115,7 @@ public sealed class CiHostToolsTests : IDisposable
     }
 
     /// <summary>For each matrix entry: the packages its build needs are installed by steps before the step that builds.</summary>
-    HashSet<string> CheckMatrixJobs(IEnumerable<(List<YamlMappingNode> Steps, List<YamlMappingNode> Entries)> jobs, Dialect dialect)
+    private HashSet<string> CheckMatrixJobs(IEnumerable<(List<YamlMappingNode> Steps, List<YamlMappingNode> Entries)> jobs, Dialect dialect)
     {
         var definitions = Definitions;
         var checkedEntries = 0;
@@ -147,7 +147,7 @@ public sealed class CiHostToolsTests : IDisposable
     }
 
     /// <summary>How a CI system writes a step's command, its matrix values and the step conditions the writers use.</summary>
-    sealed record Dialect(string CommandKey, Func<string, string> Variable, Func<string, IReadOnlyDictionary<string, string>, bool> Holds)
+    private sealed record Dialect(string CommandKey, Func<string, string> Variable, Func<string, IReadOnlyDictionary<string, string>, bool> Holds)
     {
         public string Command(YamlMappingNode step) => step.Children.TryGetValue(CommandKey, out var run) ? run.ToString() : "";
 
@@ -155,13 +155,13 @@ public sealed class CiHostToolsTests : IDisposable
             !step.Children.TryGetValue(CommandKey == "run" ? "if" : "condition", out var condition) || Holds(condition.ToString(), variables);
     }
 
-    static readonly Dialect GitHub = new("run", name => $"${{{{ matrix.{name} }}}}", (condition, variables) => condition switch
+    private static readonly Dialect GitHub = new("run", name => $"${{{{ matrix.{name} }}}}", (condition, variables) => condition switch
     {
         "matrix.packages != ''" => variables["packages"].Length > 0,
         _ => true,
     });
 
-    static readonly Dialect Azure = new("script", name => $"$({name})", (condition, variables) => condition switch
+    private static readonly Dialect Azure = new("script", name => $"$({name})", (condition, variables) => condition switch
     {
         "and(succeeded(), ne(variables['packages'], ''))" => variables["packages"].Length > 0,
         _ => true,
@@ -188,7 +188,7 @@ public sealed class CiHostToolsTests : IDisposable
     }
 
     /// <summary>The packages an apt-get install line installs for this matrix entry (both CI systems' variable syntax expanded).</summary>
-    static IEnumerable<string> InstalledPackages(string run, IReadOnlyDictionary<string, string> variables)
+    private static IEnumerable<string> InstalledPackages(string run, IReadOnlyDictionary<string, string> variables)
     {
         var expanded = variables.Aggregate(run, (text, v) => text
             .Replace(GitHub.Variable(v.Key), v.Value, StringComparison.Ordinal)
@@ -207,9 +207,9 @@ public sealed class CiHostToolsTests : IDisposable
         }
     }
 
-    static List<YamlMappingNode> Steps(YamlMappingNode job) => [.. ((YamlSequenceNode)job["steps"]).Children.Cast<YamlMappingNode>()];
+    private static List<YamlMappingNode> Steps(YamlMappingNode job) => [.. ((YamlSequenceNode)job["steps"]).Children.Cast<YamlMappingNode>()];
 
-    static YamlMappingNode Load(string text)
+    private static YamlMappingNode Load(string text)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(text));

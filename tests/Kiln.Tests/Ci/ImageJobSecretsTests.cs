@@ -10,7 +10,7 @@ namespace Kiln.Tests.Ci;
 /// </summary>
 public sealed class ImageJobSecretsTests : IDisposable
 {
-    readonly string _root = Directory.CreateTempSubdirectory("kiln-image-job-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-image-job-").FullName;
 
     public ImageJobSecretsTests()
     {
@@ -44,7 +44,7 @@ public sealed class ImageJobSecretsTests : IDisposable
         Assert.Contains("--only/--except left no source to build", imageJobOutput, StringComparison.Ordinal);
     }
 
-    async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
+    private async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
     {
         var console = new TestConsole().Width(200);
         var host = new BuildHost(console, new HostEnvironment(new Dictionary<string, string>(), _root, isTerminal: false));
@@ -53,7 +53,7 @@ public sealed class ImageJobSecretsTests : IDisposable
         return (exitCode, console.Output);
     }
 
-    sealed class ImagesBuild : KilnBuild, IKilnImages
+    private sealed class ImagesBuild : KilnBuild, IKilnImages
     {
         public Target Compile => _ => _.Executes(() => { });
     }

@@ -5,7 +5,7 @@ namespace Kiln.Tests.Ci;
 /// <summary>Which secrets an image job, which does not publish, can go without.</summary>
 public sealed class SensitiveVariablesTests : IDisposable
 {
-    readonly string _root = Directory.CreateTempSubdirectory("kiln-sensitive-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-sensitive-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 

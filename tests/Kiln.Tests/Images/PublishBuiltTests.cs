@@ -15,15 +15,15 @@ namespace Kiln.Tests.Images;
 /// </summary>
 public sealed class PublishBuiltTests : IDisposable
 {
-    readonly string _root = Directory.CreateTempSubdirectory("kiln-publish-built-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-publish-built-").FullName;
 
-    static CancellationToken Token => TestContext.Current.CancellationToken;
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    string PublishedLog => Path.Combine(_root, "published.log");
+    private string PublishedLog => Path.Combine(_root, "published.log");
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    ImageRepository Runner()
+    private ImageRepository Runner()
     {
         var runner = new ImageRepository();
         runner.Write("templates/base.kiln.yaml", """
@@ -47,11 +47,11 @@ public sealed class PublishBuiltTests : IDisposable
         return runner;
     }
 
-    static ImageBuildSettings ImageJob(ImageRepository runner, string image) =>
+    private static ImageBuildSettings ImageJob(ImageRepository runner, string image) =>
         runner.Settings(image) with { SkippedStages = new HashSet<Stage> { Stage.Publish }, Environment = new Dictionary<string, string> { ["KILN_VAR_release_token"] = SensitiveVariables.Placeholder } };
 
     /// <summary>Two image jobs on two runners, as the generated workflow runs them; returns the folder a final job downloads into.</summary>
-    async Task<string> BuildOnRunnersAsync()
+    private async Task<string> BuildOnRunnersAsync()
     {
         var downloads = Path.Combine(_root, "downloads");
         using (var first = Runner())
@@ -136,7 +136,7 @@ public sealed class PublishBuiltTests : IDisposable
         Assert.Contains("no manifest.json with builds", error.Message, StringComparison.Ordinal);
     }
 
-    static void Copy(string from, string to)
+    private static void Copy(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
