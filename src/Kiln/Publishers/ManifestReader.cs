@@ -4,7 +4,7 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 /// <summary>The reading side of the manifest, for incremental builds: what did the last good run of a build produce?</summary>
-public static class ManifestReader
+internal static class ManifestReader
 {
     /// <summary>
     /// The entries of the most recent run that recorded <paramref name="image"/> × <paramref name="source"/> as
@@ -111,7 +111,7 @@ public static class ManifestReader
 }
 
 /// <summary>One manifest entry Kiln wrote: which build, how it ended, and the artifact it recorded.</summary>
-public sealed record RecordedBuild(string Image, string Source, string Status, string RunId, string? Fingerprint, Artifact Artifact)
+internal sealed record RecordedBuild(string Image, string Source, string Status, string RunId, string? Fingerprint, Artifact Artifact)
 {
     public string Name => $"{Image}.{Source}";
 }
