@@ -1,5 +1,4 @@
 using Kiln.Definitions;
-using Kiln.Diagnostics;
 using Kiln.Plugins;
 
 namespace Kiln.Tests.Definitions;
@@ -14,21 +13,6 @@ public sealed class FormerKeyTests : IDisposable
 
     public void Dispose() => _fixture.Dispose();
 
-    private DefinitionSet Load() =>
-        DefinitionLoader.Load(_fixture.Directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
-
-    private IReadOnlyList<KilnDiagnostic> Problems()
-    {
-        try
-        {
-            return Load().Validate();
-        }
-        catch (DefinitionException e)
-        {
-            return e.Diagnostics;
-        }
-    }
-
     [Fact]
     public void The_former_key_binds_as_the_new_one_with_a_warning_at_its_place()
     {
@@ -42,7 +26,7 @@ public sealed class FormerKeyTests : IDisposable
               - shell-local: { command: "true", environment: { B: "2" } }
             """);
 
-        var definitions = Load();
+        var definitions = _fixture.Load(plugins: PluginCatalog.Default);
         Assert.Empty(definitions.Validate());
         var source = definitions.Resolve("web", BuildScope.Symbolic).Sources[0];
 
@@ -64,7 +48,7 @@ public sealed class FormerKeyTests : IDisposable
               - shell-local: { command: "true", env: { A: "1" }, environment: { B: "2" } }
             """);
 
-        var problems = Problems();
+        var problems = _fixture.Problems(plugins: PluginCatalog.Default);
 
         Assert.Equal("Keep only `env`.", DiagnosticAssert.Single(problems, "'environment' in publisher 'shell-local' is the former name of 'env', which is also given", 5, 54).Hint);
     }
