@@ -76,14 +76,7 @@ public static class ShellLocalCommand
                 "Raise `timeout`, or make the command faster.");
         }
 
-        if (!options.ValidExitCodes.Contains(exitCode))
-        {
-            throw new KilnException(
-                $"shell-local: {description} exited with code {exitCode}.{output.Describe()}",
-                options.ValidExitCodes is [0]
-                    ? "Fix the command, or list the codes that mean success in `valid_exit_codes`."
-                    : $"Exit codes counted as success: {string.Join(", ", options.ValidExitCodes)}.");
-        }
+        ValidExitCodes.Ensure(options.ValidExitCodes, exitCode, $"shell-local: {description}", $".{output.Describe()}", "command");
     }
 
     private static (ProcessStartInfo StartInfo, string Description) StartInfo(ShellLocalOptions options, BuildContext context)
