@@ -11,7 +11,7 @@ namespace Kiln.Communicators;
 /// environment, the caller's own after them and the entry's <c>env</c> last; output streamed into the build log; the
 /// process ledgered, so cancellation and a timeout stop it and everything it started; the exit code checked.
 /// </summary>
-public static class ShellLocalCommand
+internal static class ShellLocalCommand
 {
     /// <summary>
     /// What every shell-local command sees: KILN_BUILD_NAME, KILN_IMAGE, KILN_SOURCE, KILN_SOURCE_TYPE, KILN_RUN_ID,

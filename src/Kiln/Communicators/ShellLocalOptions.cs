@@ -7,7 +7,7 @@ namespace Kiln.Communicators;
 /// The keys of shell-local, which the provisioner and the publisher share (<see cref="InlineKeysAttribute"/>), with
 /// their rules and local paths. <see cref="ShellLocalCommand"/> runs them.
 /// </summary>
-public sealed class ShellLocalOptions : IValidatableConfig, ILocalPaths
+internal sealed class ShellLocalOptions : IValidatableConfig, ILocalPaths
 {
     [Description("One command line, run with `<shell> -c`.")]
     public string? Command { get; init; }

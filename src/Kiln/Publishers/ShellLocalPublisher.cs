@@ -9,7 +9,7 @@ namespace Kiln.Publishers;
 /// Runs a host command per input artifact and passes the artifacts on unchanged (like Packer's shell-local): the
 /// provisioner's command and environment (<see cref="ShellLocalCommand"/>), plus the artifact's KILN_ARTIFACT_* variables.
 /// </summary>
-public sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
+internal sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
 {
     public override string Type => "shell-local";
 
