@@ -99,7 +99,7 @@ public interface IKilnImages : IKilnBuild
         .Executes(() =>
         {
             ImageInputs.CheckOptions(ImageSettings);
-            var diagnostics = KilnImages.Validate(ImageSettings);
+            var diagnostics = KilnImages.Validate(ImageSettings, Session.Warning);
             foreach (var diagnostic in diagnostics)
             {
                 Session.Error(diagnostic.ToString());

@@ -7,9 +7,10 @@ namespace Kiln.Definitions;
 /// <summary>
 /// Binds a YAML mapping to a plugin's config class after interpolation, so <c>cpus: "{{ var.cpus }}"</c> binds to
 /// an int. Reports every unknown key (with did-you-mean), wrong type and missing required key at its place,
-/// then runs the config's own <see cref="IValidatableConfig"/> rules and maps each problem to its key.
+/// then runs the config's own <see cref="IValidatableConfig"/> rules and maps each problem to its key. A key's former
+/// name (<see cref="FormerKeyAttribute"/>) binds too, and goes to <paramref name="warn"/> with its place.
 /// </summary>
-public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic> diagnostics)
+public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic> diagnostics, Action<KilnDiagnostic>? warn = null)
 {
     // Values whose problem was reported elsewhere (a broken local used here) fail without a diagnostic of their own.
     private int _silentFailures;
@@ -37,6 +38,16 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         foreach (var (key, node) in map.Entries)
         {
             var property = model.Find(key.Value);
+            if (property is null && model.FindFormer(key.Value) is { } renamed)
+            {
+                if (!AcceptFormer(renamed, map, key, what))
+                {
+                    continue;
+                }
+
+                property = renamed;
+            }
+
             if (property is null)
             {
                 diagnostics.Add(new KilnDiagnostic(key.Location, $"unknown key '{YamlReader.Shorten(key.Value)}' in {what}",
@@ -60,7 +71,7 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             var (ok, value) = BindNode(node, property.Property.PropertyType, what, keyPath);
             if (ok)
             {
-                property.Property.SetValue(instance, value);
+                property.SetValue(instance, value);
             }
             else
             {
@@ -69,7 +80,7 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
             }
         }
 
-        foreach (var missing in model.Properties.Where(p => p.Required && map[p.Key] is null))
+        foreach (var missing in model.Properties.Where(p => p.Required && map[p.Key] is null && p.FormerKeys.All(k => map[k] is null)))
         {
             var keyPath = path.Length == 0 ? missing.Key : $"{path}.{missing.Key}";
             diagnostics.Add(new KilnDiagnostic(map.Location, $"{what} is missing the required key '{keyPath}'",
@@ -95,6 +106,21 @@ public sealed class ConfigBinder(Interpolator interpolator, List<KilnDiagnostic>
         }
 
         return instance;
+    }
+
+    /// <summary>A key's former name binds as the key, with a warning; an error when the new name is given too.</summary>
+    private bool AcceptFormer(ConfigProperty renamed, YamlMap map, YamlScalar key, string what)
+    {
+        if (map.KeyOf(renamed.Key) is not null)
+        {
+            diagnostics.Add(new KilnDiagnostic(key.Location, $"'{key.Value}' in {what} is the former name of '{renamed.Key}', which is also given",
+                $"Keep only `{renamed.Key}`."));
+            return false;
+        }
+
+        warn?.Invoke(new KilnDiagnostic(key.Location, $"'{key.Value}' in {what} is deprecated: the key is now '{renamed.Key}'",
+            $"Rename it to `{renamed.Key}`; the old name is still accepted for now."));
+        return true;
     }
 
     /// <summary>A precise hint when an unknown key is Packer's name for one Kiln spells differently.</summary>

@@ -29,6 +29,14 @@ public sealed class ConfigModel
                 continue;
             }
 
+            if (property.GetCustomAttribute<InlineKeysAttribute>() is not null)
+            {
+                properties.AddRange(For(property.PropertyType).Properties.Select(p => p.Owner is null
+                    ? p with { Owner = property }
+                    : throw new InvalidOperationException($"{type.Name}.{property.Name}: [InlineKeys] classes cannot nest")));
+                continue;
+            }
+
             bool nullable;
             lock (Nullability)
             {
@@ -41,7 +49,10 @@ public sealed class ConfigModel
                 property,
                 property.GetCustomAttribute<RequiredMemberAttribute>() is not null,
                 nullable,
-                property.GetCustomAttribute<DescriptionAttribute>()?.Description));
+                property.GetCustomAttribute<DescriptionAttribute>()?.Description)
+            {
+                FormerKeys = [.. property.GetCustomAttributes<FormerKeyAttribute>().Select(a => a.Key)],
+            });
         }
 
         Properties = properties;
@@ -56,6 +67,9 @@ public sealed class ConfigModel
     public static ConfigModel For(Type type) => Cache.GetOrAdd(type, t => new ConfigModel(t));
 
     public ConfigProperty? Find(string key) => Properties.FirstOrDefault(p => p.Key == key);
+
+    /// <summary>The key that <paramref name="key"/> is an older name of (<see cref="FormerKeyAttribute"/>).</summary>
+    public ConfigProperty? FindFormer(string key) => Properties.FirstOrDefault(p => p.FormerKeys.Contains(key));
 
     /// <summary>"SshTimeout" → "ssh_timeout", "AmiName" → "ami_name", "HTTPPort" → "http_port".</summary>
     public static string SnakeCase(string name)
@@ -156,4 +170,18 @@ public enum ValueKind
     Unsupported,
 }
 
-public sealed record ConfigProperty(string Key, PropertyInfo Property, bool Required, bool Nullable, string? Description);
+public sealed record ConfigProperty(string Key, PropertyInfo Property, bool Required, bool Nullable, string? Description)
+{
+    /// <summary>Older names of this key, still accepted with a warning.</summary>
+    public IReadOnlyList<string> FormerKeys { get; init; } = [];
+
+    /// <summary>The config's <see cref="InlineKeysAttribute"/> property whose object holds this key; null for the config's own keys.</summary>
+    public PropertyInfo? Owner { get; init; }
+
+    public object? GetValue(object config) => Property.GetValue(Holder(config));
+
+    public void SetValue(object config, object? value) => Property.SetValue(Holder(config), value);
+
+    private object Holder(object config) =>
+        Owner is null ? config : Owner.GetValue(config) ?? throw new InvalidOperationException($"{Owner.DeclaringType?.Name}.{Owner.Name} has no initial instance");
+}

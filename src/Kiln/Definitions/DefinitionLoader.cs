@@ -47,7 +47,13 @@ public static class DefinitionLoader
     {
         inputs ??= VariableInputs.None;
         var warnings = new List<string>();
-        var redactor = new Redactor(warnings.Add);
+        var redactor = new Redactor(warning =>
+        {
+            lock (warnings)
+            {
+                warnings.Add(warning);
+            }
+        });
         var definitions = new List<ImageDefinition>();
         foreach (var (path, text) in files)
         {

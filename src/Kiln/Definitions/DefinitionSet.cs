@@ -13,6 +13,7 @@ public sealed class DefinitionSet
 {
     private readonly IReadOnlyDictionary<string, Dictionary<string, Value>> _values;
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly List<string> _warnings;
 
     internal DefinitionSet(
         IReadOnlyList<ImageDefinition> images,
@@ -20,14 +21,14 @@ public sealed class DefinitionSet
         IReadOnlyDictionary<string, string> environment,
         IPluginTypes plugins,
         Redactor redactor,
-        IReadOnlyList<string> warnings)
+        List<string> warnings)
     {
         Images = images;
         _values = values;
         _environment = environment;
         Plugins = plugins;
         Redactor = redactor;
-        Warnings = warnings;
+        _warnings = warnings;
     }
 
     public IReadOnlyList<ImageDefinition> Images { get; }
@@ -39,7 +40,16 @@ public sealed class DefinitionSet
     public Redactor Redactor { get; }
 
     /// <summary>Things worth telling the user that do not stop a build (e.g. a secret too short to mask).</summary>
-    public IReadOnlyList<string> Warnings { get; }
+    public IReadOnlyList<string> Warnings
+    {
+        get
+        {
+            lock (_warnings)
+            {
+                return [.. _warnings];
+            }
+        }
+    }
 
     public ImageDefinition this[string name] =>
         Images.FirstOrDefault(i => i.Name == name)
@@ -163,6 +173,19 @@ public sealed class DefinitionSet
 
     private List<KilnDiagnostic> Redacted(IEnumerable<KilnDiagnostic> diagnostics) => Redacted(diagnostics, Redactor);
 
+    /// <summary>A warning with its place, once however often the definitions are bound.</summary>
+    private void Warn(KilnDiagnostic warning)
+    {
+        var text = $"{warning.Location}: warning: {warning.Message}" + (warning.Hint is null ? "" : $"\n  hint: {warning.Hint}");
+        lock (_warnings)
+        {
+            if (!_warnings.Contains(text))
+            {
+                _warnings.Add(text);
+            }
+        }
+    }
+
     /// <summary>Masked, and in reading order: by file, line and column (problems without a place first).</summary>
     private static List<KilnDiagnostic> Redacted(IEnumerable<KilnDiagnostic> diagnostics, IRedactor redactor) =>
         [.. diagnostics
@@ -180,7 +203,7 @@ public sealed class DefinitionSet
         {
             var interpolator = new Interpolator(image, variables, _environment, scope, source.Name, Redactor.Add, diagnostics);
             interpolator.EvaluateAllLocals();
-            var binder = new ConfigBinder(interpolator, diagnostics);
+            var binder = new ConfigBinder(interpolator, diagnostics, Warn);
             var config = binder.Bind(source.Body, Plugins.SourceConfigTypes[source.Type], $"source '{source.Name}' ({source.Type})") as SourceConfig;
             var provisioners = BindProvisioners(image.Provision, source.Name, binder);
             var verify = BindProvisioners(image.Verify, source.Name, binder);

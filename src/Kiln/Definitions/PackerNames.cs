@@ -55,7 +55,7 @@ public static class PackerNames
         new(PackerScope.PostProcessor, "checksum_types", "types"),
         new(PackerScope.PostProcessor, "compression_level", "level", "compress; the vagrant publisher keeps compression_level"),
         new(PackerScope.PostProcessor, "provider_override", "provider"),
-        new(PackerScope.PostProcessor, "environment_vars", "environment", "shell-local: a mapping `environment: { NAME: value }`"),
+        new(PackerScope.PostProcessor, "environment_vars", "env", "shell-local: a mapping `env: { NAME: value }`"),
 
         new(PackerScope.PluginType, "powershell", null, "Kiln builds Linux images; run PowerShell from a `shell` step"),
         new(PackerScope.PluginType, "windows-restart", null, "Kiln builds Linux images; a `shell` step with `expect_disconnect: true` reboots"),

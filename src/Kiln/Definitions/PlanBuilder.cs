@@ -49,7 +49,7 @@ internal static class PlanBuilder
         foreach (var property in ConfigModel.For(config.GetType()).Properties)
         {
             var key = prefix + property.Key;
-            var value = property.Property.GetValue(config);
+            var value = property.GetValue(config);
             switch (value)
             {
                 case null:

@@ -78,12 +78,15 @@ public static class ReferenceDocs
         foreach (var property in model.Properties)
         {
             var typeName = TypeName(property.Property.PropertyType, nested);
-            var value = property.Required ? "required" : defaults is null ? "" : DefaultText(property.Property.GetValue(defaults));
-            page.Append($"| `{property.Key}` | {typeName} | {value} | {Cell(property.Description ?? "")} |\n");
+            var value = property.Required ? "required" : defaults is null ? "" : DefaultText(property.GetValue(defaults));
+            page.Append($"| `{property.Key}` | {typeName} | {value} | {Cell(property.Description ?? "")}{Formerly(property)} |\n");
         }
 
         page.Append('\n');
     }
+
+    private static string Formerly(ConfigProperty property) =>
+        property.FormerKeys.Count == 0 ? "" : $" (Formerly {string.Join(", ", property.FormerKeys.Select(k => $"`{k}`"))}: still accepted, with a warning.)";
 
     /// <summary>The required keys with a value of their type, then every other key commented out at its default.</summary>
     private static string Example(string folder, string type, ConfigModel model)
@@ -118,7 +121,7 @@ public static class ReferenceDocs
 
         foreach (var property in model.Properties.Where(p => !p.Required))
         {
-            var value = defaults is null ? null : property.Property.GetValue(defaults);
+            var value = defaults is null ? null : property.GetValue(defaults);
             lines.Add($"{indent}# {property.Key}: {(value is null || DefaultText(value).Length == 0 ? Placeholder(property) : ExampleValue(value))}");
         }
 

@@ -195,6 +195,13 @@ public static class SchemaGenerator
             }
 
             properties[property.Key] = schema;
+            foreach (var former in property.FormerKeys)
+            {
+                var formerSchema = schema.DeepClone().AsObject();
+                formerSchema["deprecated"] = true;
+                formerSchema["description"] = $"The former name of `{property.Key}`: still accepted, with a warning.";
+                properties[former] = formerSchema;
+            }
             if (property.Required)
             {
                 required.Add(property.Key);

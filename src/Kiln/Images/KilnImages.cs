@@ -36,12 +36,19 @@ public static class KilnImages
         return PublishBuiltRun.RunAsync(settings, inputs, cancellationToken);
     }
 
-    /// <summary>Every problem in every definition; empty when all are valid.</summary>
-    public static IReadOnlyList<KilnDiagnostic> Validate(ImageBuildSettings settings)
+    /// <summary>Every problem in every definition; empty when all are valid. Warnings (a deprecated key) go to <paramref name="warn"/>.</summary>
+    public static IReadOnlyList<KilnDiagnostic> Validate(ImageBuildSettings settings, Action<string>? warn = null)
     {
         try
         {
-            return Load(settings).Validate();
+            var definitions = Load(settings);
+            var problems = definitions.Validate();
+            foreach (var warning in definitions.Warnings)
+            {
+                warn?.Invoke(warning);
+            }
+
+            return problems;
         }
         catch (DefinitionException ex)
         {

@@ -67,14 +67,7 @@ internal sealed class ShellProvisioner : Provisioner<ShellConfig>
                 "If the script reboots the machine or restarts sshd, set `expect_disconnect: true`.");
         }
 
-        if (!config.ValidExitCodes.Contains(exitCode))
-        {
-            throw new KilnException(
-                $"shell: {name} exited with code {exitCode} (command: {display}).{output.Describe()}",
-                config.ValidExitCodes is [0]
-                    ? "Fix the script, or list the codes that mean success in `valid_exit_codes`."
-                    : $"Exit codes counted as success: {string.Join(", ", config.ValidExitCodes)}.");
-        }
+        ValidExitCodes.Ensure(config.ValidExitCodes, exitCode, $"shell: {name}", $" (command: {display}).{output.Describe()}", "script");
     }
 
     // A script left in /tmp would ship in the image; after an expected disconnect this reconnects first.

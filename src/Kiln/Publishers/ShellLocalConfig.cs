@@ -1,62 +1,20 @@
 using System.ComponentModel;
+using Kiln.Communicators;
 using Kiln.Definitions;
 
 namespace Kiln.Publishers;
 
-[Description("Runs a command on the machine running Kiln once per input artifact, with the artifact in KILN_* environment variables.")]
+[Description("Runs a command on the build host once per input artifact and passes the artifacts on unchanged. It sees what the shell-local provisioner's command sees (KILN_BUILD_NAME, KILN_IMAGE, KILN_SOURCE, KILN_SOURCE_TYPE, KILN_RUN_ID, KILN_OUTPUT (absolute), PACKER_BUILD_NAME, PACKER_BUILDER_TYPE) and the artifact: KILN_ARTIFACT_ID, KILN_ARTIFACT_BUILDER_TYPE, KILN_ARTIFACT_FILES (absolute paths, one per line) and KILN_ARTIFACT_OUTPUT_ and the key in capitals for each artifact output (box-path: KILN_ARTIFACT_OUTPUT_BOX_PATH). The same keys as the shell-local provisioner.")]
 internal sealed class ShellLocalConfig : PublisherConfig, IValidatableConfig, ILocalPaths
 {
-    [Description("One command line, run with `<shell> -c`.")]
-    public string? Command { get; init; }
-
-    [Description("Commands run in order by one `<shell> -e -c`; the first failing one stops it.")]
-    public IReadOnlyList<string> Inline { get; init; } = [];
-
-    [Description("A script file run with the shell (relative to the definition file).")]
-    public string? Script { get; init; }
-
-    [Description("The shell that runs the command, inline lines or script.")]
-    public string Shell { get; init; } = "/bin/sh";
-
-    [Description("Extra environment variables.")]
-    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
-
-    [Description("Working directory (relative to the definition file). Default: the definition file's directory.")]
-    public string? WorkingDirectory { get; init; }
-
-    [Description("Exit codes that count as success.")]
-    public IReadOnlyList<int> ValidExitCodes { get; init; } = [0];
+    /// <summary>The keys shared with the shell-local provisioner; in YAML they stand in this entry itself.</summary>
+    [InlineKeys]
+    public ShellLocalOptions Options { get; init; } = new();
 
     [Description("Stop the command (and everything it started) after this long.")]
     public TimeSpan? Timeout { get; init; }
 
-    public IEnumerable<LocalPath> LocalPaths()
-    {
-        if (Script is not null)
-        {
-            yield return new LocalPath("script", Script);
-        }
+    public IEnumerable<LocalPath> LocalPaths() => Options.LocalPaths();
 
-        if (WorkingDirectory is not null)
-        {
-            yield return new LocalPath("working_directory", WorkingDirectory, LocalPathKind.Directory, Fingerprinted: false);
-        }
-    }
-
-    public IEnumerable<ConfigProblem> Validate()
-    {
-        var given = (Command is null ? 0 : 1) + (Inline.Count == 0 ? 0 : 1) + (Script is null ? 0 : 1);
-        if (given != 1)
-        {
-            yield return new ConfigProblem(
-                given == 0 ? "command" : "inline",
-                given == 0 ? "nothing to run" : "give only one of command, inline and script",
-                "for example `command: ./upload.sh`, or `inline: [\"ls -l $KILN_ARTIFACT_FILES\"]`");
-        }
-
-        if (ValidExitCodes.Count == 0)
-        {
-            yield return new ConfigProblem("valid_exit_codes", "at least one exit code must count as success", "for example `valid_exit_codes: [0]`");
-        }
-    }
+    public IEnumerable<ConfigProblem> Validate() => Options.Validate();
 }

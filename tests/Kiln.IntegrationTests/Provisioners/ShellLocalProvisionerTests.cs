@@ -11,8 +11,11 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     {
         await ProvisionAsync("shell-local", new ShellLocalConfig
         {
-            Command = "printf '%s\\n' \"$KILN_BUILD_NAME\" \"$KILN_SOURCE\" \"$KILN_OUTPUT\" \"$KILN_RUN_ID\" \"$KILN_SSH_PORT\" \"$TOKEN\" \"$PWD\" > values; echo written",
-            Env = new Dictionary<string, string> { ["TOKEN"] = "s3 'cret'" },
+            Options = new()
+            {
+                Command = "printf '%s\\n' \"$KILN_BUILD_NAME\" \"$KILN_SOURCE\" \"$KILN_OUTPUT\" \"$KILN_RUN_ID\" \"$KILN_SSH_PORT\" \"$TOKEN\" \"$PWD\" > values; echo written",
+                Env = new Dictionary<string, string> { ["TOKEN"] = "s3 'cret'" },
+            },
         });
 
         var values = await File.ReadAllLinesAsync(Path.Combine(DefinitionDirectory, "values"), Cancellation);
@@ -29,11 +32,14 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     {
         await ProvisionAsync("shell-local", new ShellLocalConfig
         {
-            Inline =
-            [
-                "ssh -i \"$KILN_SSH_PRIVATE_KEY_FILE\" -p \"$KILN_SSH_PORT\" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes " +
-                $"\"$KILN_SSH_USER@$KILN_SSH_HOST\" 'echo from-ssh > {Remote}/via-ssh'",
-            ],
+            Options = new()
+            {
+                Inline =
+                [
+                    "ssh -i \"$KILN_SSH_PRIVATE_KEY_FILE\" -p \"$KILN_SSH_PORT\" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes " +
+                    $"\"$KILN_SSH_USER@$KILN_SSH_HOST\" 'echo from-ssh > {Remote}/via-ssh'",
+                ],
+            },
         });
 
         Assert.Equal("from-ssh\n", await File.ReadAllTextAsync(Path.Combine(Remote, "via-ssh"), Cancellation));
@@ -44,7 +50,7 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     {
         var error = await Assert.ThrowsAsync<KilnException>(() => ProvisionAsync("shell-local", new ShellLocalConfig
         {
-            Inline = ["echo 'about to fail' >&2", "exit 5", "touch should-not-exist"],
+            Options = new() { Inline = ["echo 'about to fail' >&2", "exit 5", "touch should-not-exist"] },
         }));
 
         Assert.Contains("exited with code 5", error.Message, StringComparison.Ordinal);
@@ -57,7 +63,7 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     {
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         Kiln.Engine.IProvisioner provisioner = new ShellLocalProvisioner();
-        var run = provisioner.RunAsync(new ShellLocalConfig { Inline = ["sleep 300 &", "echo $! > child.pid", "wait"] }, State, cancel.Token);
+        var run = provisioner.RunAsync(new ShellLocalConfig { Options = new() { Inline = ["sleep 300 &", "echo $! > child.pid", "wait"] } }, State, cancel.Token);
         var pidFile = Path.Combine(DefinitionDirectory, "child.pid");
         while (!File.Exists(pidFile) || (await File.ReadAllTextAsync(pidFile, Cancellation)).Trim().Length == 0)
         {
@@ -79,7 +85,7 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
     {
         await WriteDefinitionFileAsync("hooks/notify.sh", "echo \"notified $KILN_IMAGE\" > notified\n");
 
-        await ProvisionAsync("shell-local", new ShellLocalConfig { Script = "hooks/notify.sh" });
+        await ProvisionAsync("shell-local", new ShellLocalConfig { Options = new() { Script = "hooks/notify.sh" } });
 
         Assert.Equal("notified web\n", await File.ReadAllTextAsync(Path.Combine(DefinitionDirectory, "notified"), Cancellation));
     }

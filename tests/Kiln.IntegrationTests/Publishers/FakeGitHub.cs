@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Kiln.IntegrationTests.Publishers;
 
@@ -17,16 +12,12 @@ namespace Kiln.IntegrationTests.Publishers;
 /// </summary>
 internal sealed class FakeGitHub : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly object _gate = new();
     private readonly List<FakeRelease> _releases = [];
     private int _nextId = 1000;
+    private FakeHttpServer? _server;
 
-    private FakeGitHub(WebApplication app, string token)
-    {
-        _app = app;
-        Token = token;
-    }
+    private FakeGitHub(string token) => Token = token;
 
     public string Token { get; }
 
@@ -39,7 +30,7 @@ internal sealed class FakeGitHub : IAsyncDisposable
     /// <summary>Makes the next asset listing miss existing assets, as when another uploader races this one.</summary>
     public bool HideAssetsFromNextListing { get; set; }
 
-    public string BaseUrl { get; private set; } = string.Empty;
+    public string BaseUrl => _server!.BaseUrl;
 
     public IReadOnlyList<FakeRelease> Releases
     {
@@ -54,15 +45,8 @@ internal sealed class FakeGitHub : IAsyncDisposable
 
     public static async Task<FakeGitHub> StartAsync(string token, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Limits.MaxRequestBodySize = null);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new FakeGitHub(app, token);
-        fake.Map(app);
-        await app.StartAsync(cancellationToken);
-        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/";
+        var fake = new FakeGitHub(token);
+        fake._server = await FakeHttpServer.StartAsync(fake.Map, cancellationToken);
         return fake;
     }
 
@@ -86,11 +70,7 @@ internal sealed class FakeGitHub : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static IResult Error(int status, string message, JsonArray? errors = null)
     {

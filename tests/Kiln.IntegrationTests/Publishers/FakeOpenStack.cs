@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Kiln.IntegrationTests.Publishers;
 
@@ -36,14 +31,13 @@ public enum GlanceUploadFault
 /// </summary>
 internal sealed class FakeOpenStack : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FakeGlanceImage> _images = new(StringComparer.Ordinal);
     private readonly HashSet<string> _tokens = new(StringComparer.Ordinal);
 
-    private FakeOpenStack(WebApplication app) => _app = app;
+    private FakeHttpServer? _server;
 
-    public string BaseUrl { get; private set; } = "";
+    public string BaseUrl => _server!.BaseUrl;
 
     public string AuthUrl => BaseUrl + "identity";
 
@@ -77,15 +71,8 @@ internal sealed class FakeOpenStack : IAsyncDisposable
 
     public static async Task<FakeOpenStack> StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Limits.MaxRequestBodySize = null);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new FakeOpenStack(app);
-        fake.Map(app);
-        await app.StartAsync(cancellationToken);
-        fake.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/";
+        var fake = new FakeOpenStack();
+        fake._server = await FakeHttpServer.StartAsync(fake.Map, cancellationToken);
         return fake;
     }
 
@@ -99,11 +86,7 @@ internal sealed class FakeOpenStack : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static IResult KeystoneError(int status, string title, string message) =>
         Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = status, ["message"] = message, ["title"] = title } }, statusCode: status);

@@ -23,15 +23,18 @@ public sealed class ShellLocalTests
         };
         var config = new ShellLocalConfig
         {
-            Inline =
-            [
-                "echo \"build=$KILN_BUILD_NAME image=$KILN_IMAGE source=$KILN_SOURCE type=$KILN_SOURCE_TYPE packer=$PACKER_BUILD_NAME\"",
-                "echo \"id=$KILN_ARTIFACT_ID builder=$KILN_ARTIFACT_BUILDER_TYPE out=$KILN_OUTPUT run=$KILN_RUN_ID extra=$EXTRA\"",
-                "printf '%s\\n' \"$KILN_ARTIFACT_FILES\" | while read -r f; do echo \"file=$f size=$(stat -c %s \"$f\")\"; done",
-                "echo \"box=$KILN_ARTIFACT_OUTPUT_BOX_PATH cwd=$(pwd)\"",
-                "echo oops >&2",
-            ],
-            Environment = new Dictionary<string, string> { ["EXTRA"] = "42" },
+            Options = new()
+            {
+                Inline =
+                [
+                    "echo \"build=$KILN_BUILD_NAME image=$KILN_IMAGE source=$KILN_SOURCE type=$KILN_SOURCE_TYPE packer=$PACKER_BUILD_NAME\"",
+                    "echo \"id=$KILN_ARTIFACT_ID builder=$KILN_ARTIFACT_BUILDER_TYPE out=$KILN_OUTPUT run=$KILN_RUN_ID extra=$EXTRA\"",
+                    "printf '%s\\n' \"$KILN_ARTIFACT_FILES\" | while read -r f; do echo \"file=$f size=$(stat -c %s \"$f\")\"; done",
+                    "echo \"box=$KILN_ARTIFACT_OUTPUT_BOX_PATH cwd=$(pwd)\"",
+                    "echo oops >&2",
+                ],
+                Env = new Dictionary<string, string> { ["EXTRA"] = "42" },
+            },
         };
 
         var returned = await _publisher.PublishAsync(config, build.State, [input], Token);
@@ -39,7 +42,7 @@ public sealed class ShellLocalTests
         Assert.Same(input, Assert.Single(returned));
         var lines = build.Log.Lines.ToList();
         Assert.Contains("stdout: build=web.qemu image=web source=qemu type=qemu packer=web.qemu", lines);
-        Assert.Contains($"stdout: id=libvirt builder=vagrant out={build.Context.OutputDirectory} run={build.Context.RunId} extra=42", lines);
+        Assert.Contains($"stdout: id=libvirt builder=vagrant out={Path.GetFullPath(build.Context.OutputDirectory)} run={build.Context.RunId} extra=42", lines);
         Assert.Contains($"stdout: file={disk} size=100", lines);
         Assert.Contains($"stdout: file={box} size=50", lines);
         Assert.Contains($"stdout: box={box} cwd={Path.GetDirectoryName(build.Context.Image.FilePath)}", lines);
@@ -54,11 +57,11 @@ public sealed class ShellLocalTests
         var input = PublishTestBuild.ArtifactOf("qemu", "x");
 
         var error = await Assert.ThrowsAsync<KilnException>(() =>
-            _publisher.PublishAsync(new ShellLocalConfig { Inline = ["false", "echo not reached"] }, build.State, [input], Token));
+            _publisher.PublishAsync(new ShellLocalConfig { Options = new() { Inline = ["false", "echo not reached"] } }, build.State, [input], Token));
         Assert.Contains("exited with code 1", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(build.Log.Lines, l => l.Contains("not reached", StringComparison.Ordinal));
 
-        await _publisher.PublishAsync(new ShellLocalConfig { Command = "exit 3", ValidExitCodes = [0, 3] }, build.State, [input], Token);
+        await _publisher.PublishAsync(new ShellLocalConfig { Options = new() { Command = "exit 3", ValidExitCodes = [0, 3] } }, build.State, [input], Token);
     }
 
     [Fact]
@@ -69,7 +72,7 @@ public sealed class ShellLocalTests
         Directory.CreateDirectory(Path.Combine(definitionDirectory, "scripts"));
         File.WriteAllText(Path.Combine(definitionDirectory, "scripts", "notify.sh"), "echo \"notify $KILN_ARTIFACT_ID\"\n");
 
-        await _publisher.PublishAsync(new ShellLocalConfig { Script = "scripts/notify.sh" }, build.State, [PublishTestBuild.ArtifactOf("qemu", "img-1")], Token);
+        await _publisher.PublishAsync(new ShellLocalConfig { Options = new() { Script = "scripts/notify.sh" } }, build.State, [PublishTestBuild.ArtifactOf("qemu", "img-1")], Token);
 
         Assert.Contains("stdout: notify img-1", build.Log.Lines);
     }
@@ -81,7 +84,7 @@ public sealed class ShellLocalTests
         var pidFile = Path.Combine(build.Root, "child.pid");
 
         var error = await Assert.ThrowsAsync<KilnException>(() => _publisher.PublishAsync(
-            new ShellLocalConfig { Command = $"sleep 300 & echo $! > '{pidFile}'; wait", Timeout = TimeSpan.FromSeconds(8) },
+            new ShellLocalConfig { Options = new() { Command = $"sleep 300 & echo $! > '{pidFile}'; wait" }, Timeout = TimeSpan.FromSeconds(8) },
             build.State, [PublishTestBuild.ArtifactOf("qemu", "x")], Token));
 
         Assert.Contains("timeout", error.Message, StringComparison.Ordinal);
@@ -96,7 +99,7 @@ public sealed class ShellLocalTests
         var pidFile = Path.Combine(build.Root, "shell.pid");
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
         var run = _publisher.PublishAsync(
-            new ShellLocalConfig { Command = $"echo $$ > '{pidFile}'; exec sleep 300" }, build.State, [PublishTestBuild.ArtifactOf("qemu", "x")], cancel.Token);
+            new ShellLocalConfig { Options = new() { Command = $"echo $$ > '{pidFile}'; exec sleep 300" } }, build.State, [PublishTestBuild.ArtifactOf("qemu", "x")], cancel.Token);
         while (!File.Exists(pidFile) || File.ReadAllText(pidFile).Length == 0)
         {
             await Task.Delay(50, Token);

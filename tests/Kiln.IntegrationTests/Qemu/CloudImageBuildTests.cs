@@ -5,7 +5,6 @@ using Kiln.Diagnostics;
 using Kiln.IntegrationTests.Ssh;
 using Kiln.Engine;
 using Kiln.Model;
-using Kiln.Plugins;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
@@ -17,58 +16,36 @@ namespace Kiln.IntegrationTests.Qemu;
 [Collection(QemuCollection.Name)]
 public sealed class CloudImageBuildTests
 {
-    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
-
     [Fact]
     public async Task Builds_from_a_cloud_init_image_and_the_captured_image_runs_cloud_init_again_for_a_new_seed_without_kilns_user_or_key()
     {
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
-        var defaults = QemuTestEnvironment.Config(baseConfig: await StandInCloudImage.BaseAsync(ct));
-        var config = new QemuSourceConfig
-        {
-            Base = defaults.Base,
-            DiskSize = defaults.DiskSize,
-            Accelerator = defaults.Accelerator,
-            BootTimeout = defaults.BootTimeout,
-            SshTimeout = defaults.SshTimeout,
-            ShutdownTimeout = defaults.ShutdownTimeout,
-            SshUsername = "builder",
-            GuestInit = GuestInit.CloudInit,
-            CloudInit = new CloudInitConfig
+        var config = QemuTestEnvironment.Config(
+            baseConfig: await StandInCloudImage.BaseAsync(ct),
+            sshUsername: "builder",
+            guestInit: GuestInit.CloudInit,
+            cloudInit: new CloudInitConfig
             {
                 UserData = "#cloud-config\nwrite_files:\n  - path: /etc/from-user-data\n    content: \"merged\\n\"\n",
                 MetaData = "local-hostname: cloudy\n",
-            },
-        };
+            });
         var log = new TestLog();
         var context = TestBuild.Context(
             config,
             type: "qemu",
             image: "cloudy",
             ledger: ledger,
-            plugins: Catalog,
+            plugins: QemuTestEnvironment.Catalog,
             log: log,
             provisioners: [GuestCommandConfig.Entry("cloud-init status --wait --long; id -un > /srv/provisioned-as && grep -qx merged /etc/from-user-data && cloud-init status --wait")],
             verify: [GuestCommandConfig.Entry("test -s /srv/provisioned-as && test \"$(hostname)\" = cloudy")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
 
         string disk;
-        await using (var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory).CreatePipeline(context))
+        await using (var pipeline = QemuTestEnvironment.Builder().CreatePipeline(context))
         {
-            try
-            {
-                await pipeline.RunAsync(Stage.Publish, ct);
-            }
-            catch (KilnException ex)
-            {
-                Assert.Fail($"{ex.Message}\n{log.Text}");
-            }
-            finally
-            {
-                await pipeline.CleanupAsync(CancellationToken.None);
-            }
-
+            await pipeline.RunAndCleanUpAsync(ct, log);
             var state = (QemuBuildState)pipeline.State;
             Assert.True(state.BuildUserRemoved);
             Assert.Contains(state.Checks, c => c is { Check: CheckBuildKeyRemovedStep.CheckName, Passed: true });
@@ -123,19 +100,13 @@ public sealed class CloudImageBuildTests
     {
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
-        var defaults = QemuTestEnvironment.Config(verify: false, sshTimeout: TimeSpan.FromMinutes(2), baseConfig: await StandInCloudImage.BaseAsync(ct));
-        var config = new QemuSourceConfig
-        {
-            Base = defaults.Base,
-            DiskSize = defaults.DiskSize,
-            Accelerator = defaults.Accelerator,
-            BootTimeout = defaults.BootTimeout,
-            SshTimeout = defaults.SshTimeout,
-            Verify = defaults.Verify,
-            SshUsername = "builder",
-            GuestInit = GuestInit.Kiln, // fw_cfg only: the cloud image has nothing that reads it
-        };
-        var context = TestBuild.Context(config, type: "qemu", image: "seedless", ledger: ledger, plugins: Catalog);
+        var config = QemuTestEnvironment.Config(
+            verify: false,
+            sshTimeout: TimeSpan.FromMinutes(2),
+            baseConfig: await StandInCloudImage.BaseAsync(ct),
+            sshUsername: "builder",
+            guestInit: GuestInit.Kiln); // fw_cfg only: the cloud image has nothing that reads it
+        var context = TestBuild.Context(config, type: "qemu", image: "seedless", ledger: ledger, plugins: QemuTestEnvironment.Catalog);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         await using var pipeline = new QemuBuilder(QemuTestEnvironment.CacheDirectory).CreatePipeline(context);
         KilnException error;

@@ -7,7 +7,6 @@ using Kiln.Builders.Qemu.Steps;
 using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Model;
-using Kiln.Plugins;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
@@ -19,8 +18,6 @@ namespace Kiln.IntegrationTests.Qemu;
 [Collection(QemuCollection.Name)]
 public sealed class QemuEndToEndTests
 {
-    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
-
     [Fact]
     public async Task Builds_provisions_from_the_mirror_captures_every_format_and_verifies_the_captured_image()
     {
@@ -33,7 +30,7 @@ public sealed class QemuEndToEndTests
             type: "qemu",
             image: "web",
             ledger: ledger,
-            plugins: Catalog,
+            plugins: QemuTestEnvironment.Catalog,
             log: log,
             provisioners:
             [
@@ -49,18 +46,9 @@ public sealed class QemuEndToEndTests
             ]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
 
-        var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory);
-        await using (var pipeline = builder.CreatePipeline(context))
+        await using (var pipeline = QemuTestEnvironment.Builder().CreatePipeline(context))
         {
-            try
-            {
-                await pipeline.RunAsync(Stage.Publish, ct);
-            }
-            finally
-            {
-                await pipeline.CleanupAsync(CancellationToken.None);
-            }
-
+            await pipeline.RunAndCleanUpAsync(ct);
             var state = (QemuBuildState)pipeline.State;
             Assert.Contains(state.Checks, c => c is { Check: CheckBuildKeyRemovedStep.CheckName, Passed: true });
             Assert.Equal(3, state.Checks.Count(c => c.Passed && c.Check.Contains("guest-command", StringComparison.Ordinal)));
@@ -109,7 +97,7 @@ public sealed class QemuEndToEndTests
             type: "qemu",
             image: "broken",
             ledger: ledger,
-            plugins: Catalog,
+            plugins: QemuTestEnvironment.Catalog,
             provisioners: [GuestCommandConfig.Entry("echo about to fail; exit 7")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory);

@@ -3,7 +3,6 @@ using Kiln.Builders.Qemu.Layers;
 using Kiln.Definitions;
 using Kiln.Images;
 using Kiln.Model;
-using Kiln.Plugins;
 using Kiln.Provisioners;
 using Kiln.Testing;
 
@@ -17,7 +16,6 @@ namespace Kiln.IntegrationTests.Qemu;
 [Collection(QemuCollection.Name)]
 public sealed class QemuLayerTests : IDisposable
 {
-    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
     private readonly string _root = Directory.CreateTempSubdirectory("kiln-layers-").FullName;
 
     private string LayerDirectory => Path.Combine(_root, "layers");
@@ -66,7 +64,7 @@ public sealed class QemuLayerTests : IDisposable
             image: "layered",
             ledger: ledger,
             log: log,
-            plugins: Catalog,
+            plugins: QemuTestEnvironment.Catalog,
             provisioners:
             [
                 Shell($"{random} > /var/kiln-token1"),
@@ -76,7 +74,7 @@ public sealed class QemuLayerTests : IDisposable
                 Download("/var/kiln-token3", downloads),
             ],
             verify: verify);
-        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, Catalog, context.Redactor, []) };
+        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, QemuTestEnvironment.Catalog, context.Redactor, []) };
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, LayerDirectory);
         await using var pipeline = builder.CreatePipeline(context);

@@ -1,4 +1,9 @@
 using Kiln.Builders.Qemu;
+using Kiln.Diagnostics;
+using Kiln.Engine;
+using Kiln.Model;
+using Kiln.Plugins;
+using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
 
@@ -13,6 +18,11 @@ internal static class QemuTestEnvironment
 
     public static QemuBuilder Builder() => new(CacheDirectory);
 
+    /// <summary>The built-in plugins and the tests' guest-command provisioner.</summary>
+    public static PluginCatalog Catalog { get; } = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
+
+    private static readonly QemuSourceConfig Defaults = new() { Base = new QemuBaseConfig() };
+
     /// <summary>TCG always: the tests must not depend on whether KVM works on the CI host. Timeouts only stop hangs: a busy 2-core host is slow.</summary>
     public static QemuSourceConfig Config(
         IReadOnlyList<DiskFormat>? formats = null,
@@ -20,7 +30,11 @@ internal static class QemuTestEnvironment
         TimeSpan? bootTimeout = null,
         TimeSpan? sshTimeout = null,
         QemuBaseConfig? baseConfig = null,
-        QemuVmxConfig? vmx = null) => new()
+        QemuVmxConfig? vmx = null,
+        QemuFirmware? firmware = null,
+        string? sshUsername = null,
+        GuestInit? guestInit = null,
+        CloudInitConfig? cloudInit = null) => new()
         {
             Base = baseConfig ?? new QemuBaseConfig { Bootstrap = new DebianBootstrapConfig { Suite = "bookworm" } },
             DiskSize = "4G",
@@ -33,7 +47,31 @@ internal static class QemuTestEnvironment
             ShutdownTimeout = TimeSpan.FromMinutes(10),
             Verify = new QemuVerifyConfig { Enabled = verify },
             Vmx = vmx ?? new QemuVmxConfig(),
+            Firmware = firmware ?? Defaults.Firmware,
+            SshUsername = sshUsername ?? Defaults.SshUsername,
+            GuestInit = guestInit ?? Defaults.GuestInit,
+            CloudInit = cloudInit,
         };
+
+    /// <summary>
+    /// Runs a build through publishing and always cleans up after it, as a session does. A failure's message comes with
+    /// the build's log when the test has one. The pipeline stays open for the test to look at its state.
+    /// </summary>
+    public static async Task RunAndCleanUpAsync(this IBuildPipeline pipeline, CancellationToken cancellationToken, TestLog? log = null)
+    {
+        try
+        {
+            await pipeline.RunAsync(Stage.Publish, cancellationToken);
+        }
+        catch (KilnException ex) when (log is not null)
+        {
+            Assert.Fail($"{ex.Message}\n{log.Text}");
+        }
+        finally
+        {
+            await pipeline.CleanupAsync(CancellationToken.None);
+        }
+    }
 
     public static bool QemuRunning(string marker)
     {

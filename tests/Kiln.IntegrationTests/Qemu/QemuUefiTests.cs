@@ -3,7 +3,6 @@ using System.Xml.Linq;
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Steps;
 using Kiln.Model;
-using Kiln.Plugins;
 using Kiln.Testing;
 
 namespace Kiln.IntegrationTests.Qemu;
@@ -12,31 +11,18 @@ namespace Kiln.IntegrationTests.Qemu;
 [Collection(QemuCollection.Name)]
 public sealed class QemuUefiTests
 {
-    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
-
     [Fact]
     public async Task A_uefi_bootstrapped_base_boots_under_ovmf_and_its_captured_image_verifies_under_uefi_with_fresh_variables()
     {
         var ct = TestContext.Current.CancellationToken;
         var ledger = new MemoryLedger();
-        var source = QemuTestEnvironment.Config(formats: [DiskFormat.Qcow2, DiskFormat.Ova]);
-        var config = new QemuSourceConfig
-        {
-            Base = source.Base,
-            DiskSize = source.DiskSize,
-            Accelerator = source.Accelerator,
-            Formats = source.Formats,
-            BootTimeout = source.BootTimeout,
-            SshTimeout = source.SshTimeout,
-            ShutdownTimeout = source.ShutdownTimeout,
-            Firmware = QemuFirmware.Uefi,
-        };
+        var config = QemuTestEnvironment.Config(formats: [DiskFormat.Qcow2, DiskFormat.Ova], firmware: QemuFirmware.Uefi);
         var context = TestBuild.Context(
             config,
             type: "qemu",
             image: "uefi",
             ledger: ledger,
-            plugins: Catalog,
+            plugins: QemuTestEnvironment.Catalog,
             provisioners: [GuestCommandConfig.Entry("test -d /sys/firmware/efi && echo uefi > /srv/booted-with")],
             verify: [GuestCommandConfig.Entry("test -d /sys/firmware/efi && grep -qx uefi /srv/booted-with")]);
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);

@@ -16,15 +16,16 @@ internal sealed class DefinitionFixture : IDisposable
         return path;
     }
 
-    public DefinitionSet Load(VariableInputs? inputs = null) =>
-        DefinitionLoader.Load(Directory, inputs ?? new VariableInputs { Environment = new Dictionary<string, string>() }, TestPlugins.Catalog);
+    /// <summary>Loads with the test plugins, or with <paramref name="plugins"/> (the real catalog, for the built-in plugins).</summary>
+    public DefinitionSet Load(VariableInputs? inputs = null, IPluginTypes? plugins = null) =>
+        DefinitionLoader.Load(Directory, inputs ?? new VariableInputs { Environment = new Dictionary<string, string>() }, plugins ?? TestPlugins.Catalog);
 
     /// <summary>The diagnostics of loading and validating, whichever step finds them.</summary>
-    public IReadOnlyList<KilnDiagnostic> Problems(VariableInputs? inputs = null)
+    public IReadOnlyList<KilnDiagnostic> Problems(VariableInputs? inputs = null, IPluginTypes? plugins = null)
     {
         try
         {
-            return Load(inputs).Validate();
+            return Load(inputs, plugins).Validate();
         }
         catch (DefinitionException e)
         {

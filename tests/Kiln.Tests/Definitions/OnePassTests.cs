@@ -1,4 +1,3 @@
-using Kiln.Definitions;
 using Kiln.Diagnostics;
 using Kiln.Plugins;
 
@@ -11,17 +10,7 @@ public sealed class OnePassTests : IDisposable
 
     public void Dispose() => _fixture.Dispose();
 
-    private IReadOnlyList<KilnDiagnostic> Problems()
-    {
-        try
-        {
-            return DefinitionLoader.Load(_fixture.Directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default).Validate();
-        }
-        catch (DefinitionException e)
-        {
-            return e.Diagnostics;
-        }
-    }
+    private IReadOnlyList<KilnDiagnostic> Problems() => _fixture.Problems(plugins: PluginCatalog.Default);
 
     [Fact]
     public void An_unknown_provisioner_and_a_misspelled_top_level_key_do_not_hide_the_errors_inside_sources()

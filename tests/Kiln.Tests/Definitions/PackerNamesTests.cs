@@ -13,17 +13,7 @@ public sealed class PackerNamesTests : IDisposable
 
     private static string PagePath => Path.Combine(RepositoryFiles.Root, "docs", "coming-from-packer.md");
 
-    private IReadOnlyList<KilnDiagnostic> Problems()
-    {
-        try
-        {
-            return DefinitionLoader.Load(_fixture.Directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default).Validate();
-        }
-        catch (DefinitionException e)
-        {
-            return e.Diagnostics;
-        }
-    }
+    private IReadOnlyList<KilnDiagnostic> Problems() => _fixture.Problems(plugins: PluginCatalog.Default);
 
     /// <summary>The committed page matches the table; regenerate it with KILN_UPDATE_DOCS=1.</summary>
     [Fact]

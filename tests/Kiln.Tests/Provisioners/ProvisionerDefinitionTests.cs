@@ -81,7 +81,7 @@ public sealed class ProvisionerDefinitionTests : IDisposable
         Assert.Equal(2, shell.MaxRetries);
         var file = Assert.IsType<FileConfig>(provisioners[1].Config);
         Assert.Equal((FileDirection.Download, "site/", "/srv/www"), (file.Direction, file.Source, file.Destination));
-        Assert.Equal("hooks", Assert.IsType<ShellLocalConfig>(provisioners[2].Config).WorkingDirectory);
+        Assert.Equal("hooks", Assert.IsType<ShellLocalConfig>(provisioners[2].Config).Options.WorkingDirectory);
         var ansible = Assert.IsType<AnsibleConfig>(provisioners[3].Config);
         Assert.Equal(("site.yml", "admin"), (ansible.PlaybookFile, ansible.User));
         Assert.Equal(["web"], ansible.Groups);

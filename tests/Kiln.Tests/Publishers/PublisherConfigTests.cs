@@ -24,9 +24,9 @@ public sealed class PublisherConfigTests
     public void Shell_local_needs_exactly_one_of_command_inline_and_script()
     {
         Assert.Equal("command", Assert.Single(new ShellLocalConfig().Validate()).PropertyPath);
-        Assert.Equal("inline", Assert.Single(new ShellLocalConfig { Command = "a", Inline = ["b"] }.Validate()).PropertyPath);
-        Assert.Empty(new ShellLocalConfig { Script = "x.sh" }.Validate());
-        Assert.Equal("valid_exit_codes", Assert.Single(new ShellLocalConfig { Command = "a", ValidExitCodes = [] }.Validate()).PropertyPath);
+        Assert.Equal("script", Assert.Single(new ShellLocalConfig { Options = new() { Command = "a", Inline = ["b"] } }.Validate()).PropertyPath);
+        Assert.Empty(new ShellLocalConfig { Options = new() { Script = "x.sh" } }.Validate());
+        Assert.Equal("valid_exit_codes", Assert.Single(new ShellLocalConfig { Options = new() { Command = "a", ValidExitCodes = [] } }.Validate()).PropertyPath);
     }
 
     [Fact]

@@ -5,12 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Kiln.IntegrationTests.Amazon.Fake;
 
@@ -28,7 +23,7 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
     private readonly List<FakeEc2Call> _calls = [];
     private readonly List<FakeEc2Fault> _faults = [];
     private readonly Dictionary<string, FakeResource> _resources = new(StringComparer.Ordinal);
-    private WebApplication? _app;
+    private FakeHttpServer? _server;
     private int _nextIp = 10;
 
     public FakeEc2Server(FakeEc2Timing? timing = null)
@@ -68,15 +63,14 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
     public static async Task<FakeEc2Server> StartAsync(FakeEc2Timing? timing = null)
     {
         var server = new FakeEc2Server(timing);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapPost("/", server.HandleAsync);
-        app.MapGet("/checkip", () => server.CheckIpAnswer is { } ip ? Results.Text(ip + "\n") : Results.StatusCode(503));
-        await app.StartAsync();
-        server._app = app;
-        server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server._server = await FakeHttpServer.StartAsync(
+            app =>
+            {
+                app.MapPost("/", server.HandleAsync);
+                app.MapGet("/checkip", () => server.CheckIpAnswer is { } ip ? Results.Text(ip + "\n") : Results.StatusCode(503));
+            },
+            CancellationToken.None);
+        server.Url = server._server.BaseUrl.TrimEnd('/');
         return server;
     }
 
@@ -139,14 +133,7 @@ internal sealed partial class FakeEc2Server : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _server?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private async Task HandleAsync(HttpContext http)
     {

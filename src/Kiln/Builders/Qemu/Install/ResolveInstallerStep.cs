@@ -1,4 +1,3 @@
-using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Model;
 
@@ -14,7 +13,7 @@ internal sealed class ResolveInstallerStep(ImageCache cache) : IStep<QemuBuildSt
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
         var context = state.Context;
-        var definitionDirectory = Path.GetDirectoryName(context.Image.FilePath)!;
+        var definitionDirectory = context.Image.Directory;
         var baseConfig = state.Config.Base;
         if (baseConfig.Iso is { } iso)
         {
@@ -26,11 +25,7 @@ internal sealed class ResolveInstallerStep(ImageCache cache) : IStep<QemuBuildSt
         {
             foreach (var file in new[] { boot.Kernel, boot.Initrd }.OfType<string>())
             {
-                var path = ImageSource.LocalPath(file, definitionDirectory);
-                if (!File.Exists(path))
-                {
-                    throw new KilnException($"the installer's {(file == boot.Kernel ? "kernel" : "initrd")} {path} does not exist", "fix base.boot");
-                }
+                LocalImageFile.Existing(file, definitionDirectory, $"the installer's {(file == boot.Kernel ? "kernel" : "initrd")}", "fix base.boot");
             }
         }
     }
@@ -47,20 +42,11 @@ internal sealed class ResolveInstallerStep(ImageCache cache) : IStep<QemuBuildSt
             return await new ImageDownloader(state.Context, cache, area: "iso").GetAsync(uri, checksum, cancellationToken);
         }
 
-        var path = ImageSource.LocalPath(iso.Path!, definitionDirectory);
-        if (!File.Exists(path))
-        {
-            throw new KilnException($"the installer ISO {path} does not exist", "fix base.iso.path");
-        }
-
+        var path = LocalImageFile.Existing(iso.Path!, definitionDirectory, "the installer ISO", "fix base.iso.path");
         if (iso.Checksum is { } text)
         {
             var expected = await IsoChecksum.ResolveAsync(text, Path.GetFileName(path), definitionDirectory, http, cancellationToken);
-            var actual = await ImageDownloader.HashAsync(path, cancellationToken);
-            if (actual != expected.Sha256)
-            {
-                throw new KilnException($"the installer ISO {path} has sha256 {actual}, not the expected {expected.Sha256}", "update base.iso.checksum or replace the file");
-            }
+            await LocalImageFile.VerifyAsync(path, expected, "the installer ISO", "base.iso.checksum", cancellationToken);
         }
 
         return path;

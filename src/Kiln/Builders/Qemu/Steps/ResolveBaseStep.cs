@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Model;
 
@@ -28,19 +27,10 @@ internal sealed class ResolveBaseStep(ImageCache cache) : IStep<QemuBuildState>
         }
         else
         {
-            path = ImageSource.LocalPath(baseConfig.Image!, context.Image.Directory);
-            if (!File.Exists(path))
-            {
-                throw new KilnException($"the base image {path} does not exist", "build the definition that makes it first, or fix base.image");
-            }
-
+            path = LocalImageFile.Existing(baseConfig.Image!, context.Image.Directory, "the base image", "build the definition that makes it first, or fix base.image");
             if (ImageChecksum.TryParse(baseConfig.Checksum, out var checksum))
             {
-                var actual = await ImageDownloader.HashAsync(path, cancellationToken);
-                if (actual != checksum.Sha256)
-                {
-                    throw new KilnException($"the base image {path} has sha256 {actual}, not the expected {checksum.Sha256}", "update base.checksum or replace the file");
-                }
+                await LocalImageFile.VerifyAsync(path, checksum, "the base image", "base.checksum", cancellationToken);
             }
         }
 

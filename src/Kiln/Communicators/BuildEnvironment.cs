@@ -1,6 +1,6 @@
 using Kiln.Engine;
 
-namespace Kiln.Provisioners;
+namespace Kiln.Communicators;
 
 /// <summary>The build's own values, given to scripts as environment variables (Packer's PACKER_BUILD_NAME and friends).</summary>
 internal static class BuildEnvironment
@@ -15,7 +15,7 @@ internal static class BuildEnvironment
             ["KILN_SOURCE"] = context.Source.Name,
             ["KILN_SOURCE_TYPE"] = context.Source.Type,
             ["KILN_RUN_ID"] = context.RunId,
-            ["KILN_OUTPUT"] = context.OutputDirectory,
+            ["KILN_OUTPUT"] = Path.GetFullPath(context.OutputDirectory),
         };
         return environment;
     }
