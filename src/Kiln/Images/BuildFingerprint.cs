@@ -45,19 +45,28 @@ public static class BuildFingerprint
             ["dependencies"] = new JsonArray([.. dependencyFingerprints.Order(StringComparer.Ordinal).Select(f => (JsonNode)JsonValue.Create(f))]),
         };
 
-        AddInputs(document, directory, source.Provisioners.Concat(source.Verify), catalog);
+        AddInputs(document, directory, source.Provisioners.Concat(source.Verify), catalog, source.Config);
         document["secrets"] = SecretHashes(image, image.SensitiveVariables);
         return Hash(document, redactor);
     }
 
     /// <summary>
-    /// Adds <c>files</c> to <paramref name="document"/>: the identity of every local file a string in it names and every
-    /// file <paramref name="provisioners"/> read.
+    /// Adds <c>files</c> to <paramref name="document"/>: the identity of every local file a string in it names, every
+    /// file <paramref name="provisioners"/> read, and every file in the folders <paramref name="sourceConfig"/> names as
+    /// inputs (an installer's http_directory and cd_files: a changed preseed is a changed image).
     /// </summary>
-    internal static void AddInputs(JsonObject document, string directory, IEnumerable<ResolvedPlugin<ProvisionerConfig>> provisioners, PluginCatalog catalog)
+    internal static void AddInputs(JsonObject document, string directory, IEnumerable<ResolvedPlugin<ProvisionerConfig>> provisioners, PluginCatalog catalog, object? sourceConfig = null)
     {
         var files = new SortedSet<string>(StringComparer.Ordinal);
         CollectExistingFiles(document, directory, files);
+        if (sourceConfig is ILocalPaths local)
+        {
+            foreach (var path in local.LocalPaths().Where(p => p.Fingerprinted && LooksLikePath(p.Path)))
+            {
+                AddTree(Path.GetFullPath(path.Path, directory), files);
+            }
+        }
+
         foreach (var provisioner in provisioners)
         {
             if (catalog.Provisioners.TryGetValue(provisioner.Type, out var plugin))

@@ -8,7 +8,7 @@ namespace Kiln.IntegrationTests.Qemu;
 /// out of Kiln's bootstrapped base with debugfs), busybox-static as the whole userland, GRUB on a grub-mkrescue ISO
 /// that waits at its menu. Typed at GRUB's command line, the kernel gets <c>kiln.answer=&lt;URL&gt;</c>; its init
 /// fetches that answer file, then the disk image it names (the bootstrapped base's disk: MBR, GRUB, ext4 root), writes
-/// it to /dev/vda, applies the answers (hostname, root password) and powers off. Made once per base, kept in the cache
+/// it to /dev/vda, applies the answers (hostname, root password, a user with a password) and powers off. Made once per base, kept in the cache
 /// (only the ISO and the disk image: the folder is served as the build's http_directory).
 /// </summary>
 internal sealed record TestInstaller(string Iso, string DiskImageGz)
@@ -43,8 +43,25 @@ internal sealed record TestInstaller(string Iso, string DiskImageGz)
         mount -t ext4 "${DISK}1" /target || fail "cannot mount ${DISK}1"
         echo "$HOSTNAME" > /target/etc/hostname
         sed -i "s/\bdebian\b/$HOSTNAME/" /target/etc/hosts
-        hash=$(mkpasswd -m sha512 "$ROOT_PASSWORD")
-        sed -i "s|^root:[^:]*:|root:$hash:|" /target/etc/shadow
+        if [ -n "${ROOT_PASSWORD:-}" ]; then
+            hash=$(mkpasswd -m sha512 "$ROOT_PASSWORD")
+            sed -i "s|^root:[^:]*:|root:$hash:|" /target/etc/shadow
+        fi
+        if [ -n "${USER_NAME:-}" ]; then
+            # The installer's user, as Debian's preseed passwd/user-* makes it: a password login in group sudo
+            # (sudo asks for the password).
+            ! grep -q '^[^:]*:[^:]*:1000:' /target/etc/passwd || fail "uid 1000 is taken"
+            hash=$(mkpasswd -m sha512 "$USER_PASSWORD")
+            echo "$USER_NAME:x:1000:1000::/home/$USER_NAME:/bin/bash" >> /target/etc/passwd
+            echo "$USER_NAME:$hash:20000:0:99999:7:::" >> /target/etc/shadow
+            echo "$USER_NAME:x:1000:" >> /target/etc/group
+            awk -F: -v OFS=: -v user="$USER_NAME" '$1 == "sudo" { $4 = ($4 == "" ? user : $4 "," user) } 1' /target/etc/group > /group.new
+            cat /group.new > /target/etc/group
+            mkdir -p "/target/home/$USER_NAME"
+            cp -a /target/etc/skel/. "/target/home/$USER_NAME/"
+            chown -R 1000:1000 "/target/home/$USER_NAME"
+            chmod 0700 "/target/home/$USER_NAME"
+        fi
         echo "installed from $answer" > /target/etc/kiln-test-installer
         umount /target
         sync
@@ -57,7 +74,7 @@ internal sealed record TestInstaller(string Iso, string DiskImageGz)
     {
         var cache = new ImageCache(cacheDirectory);
         var baseImage = await new DebianBootstrapper(context, new DebianBootstrapConfig(), cache).GetOrBuildAsync(ct);
-        var directory = cache.PathFor("test-installer", Path.GetFileNameWithoutExtension(baseImage) + "-v3");
+        var directory = cache.PathFor("test-installer", Path.GetFileNameWithoutExtension(baseImage) + "-v4");
         var parts = new TestInstaller(Path.Combine(directory, "installer.iso"), Path.Combine(directory, "disk.img.gz"));
         if (File.Exists(parts.Iso))
         {

@@ -10,7 +10,8 @@ namespace Kiln.Builders.Qemu;
 /// with mke2fs -d (no mount), placed after an MBR with GRUB, and converted to a qcow2 cache entry.
 /// </summary>
 /// <param name="uefi">Also make the disk UEFI-bootable (an ESP before the root partition); a separate cache entry.</param>
-internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache, bool uefi = false)
+/// <param name="secureBoot">With <paramref name="uefi"/>: boot through Debian's signed chain (shim, GRUB, kernel), as Secure Boot requires.</param>
+internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache, bool uefi = false, bool secureBoot = false)
 {
     /// <summary>Bump when the recipe below changes, so cached bases made by an older recipe are not reused.</summary>
     private const int RecipeVersion = 2;
@@ -21,7 +22,9 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
         "netbase", "ca-certificates", "cloud-guest-utils", "fdisk", "e2fsprogs", "kmod", "initramfs-tools",
     ];
 
-    public IReadOnlyList<string> Packages => [.. (config.CloudInit ? CloudImageRecipe.Packages(BasePackages) : BasePackages).Append(config.Kernel).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> Packages => [.. (config.CloudInit ? CloudImageRecipe.Packages(BasePackages) : BasePackages).Append(config.Kernel).Concat(SignedBoot ? Install.SignedEfiChain.Packages : []).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    private bool SignedBoot => uefi && secureBoot;
 
     /// <summary>Debian's public mirrors: the default on a host whose apt has no Debian mirror (an Ubuntu CI runner).</summary>
     internal const string PublicMirror = "http://deb.debian.org/debian";
@@ -66,7 +69,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uefi ? inputs + "|uefi" : inputs)))[..24];
     }
 
-    public string CachePath => cache.PathFor("bootstrap", $"debian-{config.Suite}{(config.CloudInit ? "-cloud" : "")}-{(uefi ? "uefi-" : "")}{InputHash()}.qcow2");
+    public string CachePath => cache.PathFor("bootstrap", $"debian-{config.Suite}{(config.CloudInit ? "-cloud" : "")}-{(uefi ? "uefi-" : "")}{(SignedBoot ? "signed-" : "")}{InputHash()}.qcow2");
 
     public async Task<string> GetOrBuildAsync(CancellationToken cancellationToken)
     {
@@ -170,7 +173,7 @@ internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapCo
         }
 
         await BiosBootDisk.InstallAsync(context, raw, Path.GetDirectoryName(raw)!, cancellationToken, rootOffset, (Install.UefiBootDisk.EspOffset, Install.UefiBootDisk.EspSize));
-        await Install.UefiBootDisk.WriteEspAsync(context, raw, rootUuid, Path.GetDirectoryName(raw)!, cancellationToken);
+        await Install.UefiBootDisk.WriteEspAsync(context, raw, rootUuid, Path.GetDirectoryName(raw)!, cancellationToken, SignedBoot ? Install.SignedEfiChain.From(root) : null);
     }
 
     private static (long Bytes, long Entries) Measure(string root)

@@ -34,7 +34,7 @@ internal sealed partial class QemuSourceConfig
     [Description("bios (SeaBIOS) or uefi (OVMF, from Debian's ovmf package, with a fresh copy of its variables for each machine). The verify boot and the OVA use the same firmware.")]
     public QemuFirmware Firmware { get; init; } = QemuFirmware.Bios;
 
-    [Description("With firmware: uefi, boot with Secure Boot enforced (OVMF's secboot code and Microsoft-enrolled variables).")]
+    [Description("With firmware: uefi, boot with Secure Boot enforced (OVMF's secboot code and Microsoft-enrolled variables); a bootstrap base then boots through Debian's signed shim, GRUB and kernel.")]
     public bool SecureBoot { get; init; }
 
     /// <summary>The installer's files on the build host, checked at validation like every other local path.</summary>

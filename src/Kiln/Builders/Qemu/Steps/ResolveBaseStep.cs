@@ -18,7 +18,7 @@ internal sealed class ResolveBaseStep(ImageCache cache) : IStep<QemuBuildState>
         string path;
         if (baseConfig.Bootstrap is { } bootstrap)
         {
-            path = await new DebianBootstrapper(context, bootstrap, cache, uefi: state.Config.Firmware == QemuFirmware.Uefi).GetOrBuildAsync(cancellationToken);
+            path = await new DebianBootstrapper(context, bootstrap, cache, uefi: state.Config.Firmware == QemuFirmware.Uefi, secureBoot: state.Config.SecureBoot).GetOrBuildAsync(cancellationToken);
         }
         else if (ImageSource.IsUrl(baseConfig.Image!))
         {
