@@ -50,7 +50,7 @@ public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDe
         return (0, null);
     }
 
-    public int ClearLayers() => _layers.Clear();
+    public int ClearLayers() => _layers.Clear() + _layers.Warm.Clear();
 
     /// <summary>qemu and qemu-img always, ssh-keygen for the build key; mmdebstrap and the disk tools for a bootstrapped base.</summary>
     public IEnumerable<HostRequirement> HostRequirements(object config)
