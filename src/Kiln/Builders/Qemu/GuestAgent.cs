@@ -134,19 +134,47 @@ internal sealed class GuestAgent : IAsyncDisposable
     }
 
     /// <summary>
-    /// Steps the guest's clock to <paramref name="now"/>. The agent then also writes the RTC with hwclock; a guest
-    /// without hwclock reports that as an error after its clock was set, which the caller checks with <see cref="TimeAsync"/>.
+    /// Steps the guest's clock to the host's. guest-set-time refuses to when the guest has no /sbin/hwclock (Debian 12
+    /// moved it to util-linux-extra), so then date(1) sets it through guest-exec; the caller checks with <see cref="TimeAsync"/>.
     /// </summary>
-    public async Task SetTimeAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task SetTimeAsync(Func<DateTimeOffset> now, CancellationToken cancellationToken)
     {
-        var nanoseconds = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
         try
         {
-            await ExecuteAsync("guest-set-time", cancellationToken, new JsonObject { ["time"] = nanoseconds });
+            await ExecuteAsync("guest-set-time", cancellationToken, new JsonObject { ["time"] = (now() - DateTimeOffset.UnixEpoch).Ticks * 100 });
         }
-        catch (KilnException ex) when (ex.Message.Contains("hwclock", StringComparison.OrdinalIgnoreCase))
+        catch (KilnException)
         {
-            // the system clock was set before the agent ran hwclock
+            var seconds = ((now() - DateTimeOffset.UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+            await RunAsync("date", ["-u", "-s", "@" + seconds], cancellationToken);
+        }
+    }
+
+    /// <summary>Runs a guest program through guest-exec and waits for it; a non-zero exit is thrown.</summary>
+    public async Task RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var pid = (await ExecuteAsync("guest-exec", cancellationToken, new JsonObject
+        {
+            ["path"] = program,
+            ["arg"] = new JsonArray([.. arguments.Select(a => (JsonNode)JsonValue.Create(a))]),
+            ["capture-output"] = true,
+        }))!["pid"]!.GetValue<long>();
+        while (true)
+        {
+            var status = (await ExecuteAsync("guest-exec-status", cancellationToken, new JsonObject { ["pid"] = pid }))!;
+            if (status["exited"]?.GetValue<bool>() == true)
+            {
+                var code = status["exitcode"]?.GetValue<long>() ?? -1;
+                if (code != 0)
+                {
+                    var error = status["err-data"] is JsonValue data ? Encoding.UTF8.GetString(Convert.FromBase64String(data.GetValue<string>())).Trim() : "";
+                    throw new KilnException($"'{program}' in the guest exited with {code}: {error}");
+                }
+
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
         }
     }
 

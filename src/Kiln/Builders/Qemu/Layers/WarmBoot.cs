@@ -46,7 +46,7 @@ internal static class WarmBoot
                 ?? throw new KilnException($"its guest agent did not answer within {Model.Durations.Format(AgentTimeout)} of the resume"))
             {
                 await agent.SetAuthorizedKeysAsync(state.Config.SshUsername, [state.BuildKey!.PublicKey.Trim()], cancellationToken);
-                await agent.SetTimeAsync(DateTimeOffset.UtcNow, cancellationToken);
+                await agent.SetTimeAsync(() => DateTimeOffset.UtcNow, cancellationToken);
                 var skew = await agent.TimeAsync(cancellationToken) - DateTimeOffset.UtcNow;
                 if (skew.Duration() > ClockTolerance)
                 {
@@ -91,6 +91,11 @@ internal static class WarmBoot
         var log = context.Log;
         var machine = state.Machine!;
         var watch = Stopwatch.StartNew();
+        if (plan.Store.Unsupported(plan.Key) is not null)
+        {
+            return;
+        }
+
         await using var agent = await GuestAgent.ConnectAsync(machine.AgentSocket!, AgentTimeout, cancellationToken);
         if (agent is null)
         {
