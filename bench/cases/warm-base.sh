@@ -1,7 +1,7 @@
 # Case 7 (issue 17): a second image on a warm base. The e2e build (the same script, files and a package from the
-# mirror, qcow2 out), but the base's booted machine was already saved by one untimed Kiln build with other
-# provisioning, so Kiln resumes it instead of booting. Each timed run's script differs (its run number), so no
-# provisioning layer is reused: only the boot is saved. Packer boots every time. Bar: Kiln / Packer ≤ 0.6.
+# mirror, qcow2 out), but the base's booted machine was already saved (in the case's own cache) by one untimed Kiln
+# build with other provisioning, so Kiln resumes it instead of booting. Each timed run's script differs (its run
+# number), so no provisioning layer is reused: only the boot is saved. Packer boots every time. Bar: Kiln / Packer ≤ 0.6.
 
 case_warm() {
     qemu_prepare || return 0
@@ -9,7 +9,7 @@ case_warm() {
     mkdir -p "$dir/kiln" "$dir/packer" "$dir/prime"
     log "== warm: e2e on a warm base, $RUNS runs each, interleaved (Kiln's warm state saved once, untimed)"
     kiln_definition "$dir/prime/prime.kiln.yaml" prime qcow2 'shell: { inline: ["echo priming the warm state"] }'
-    if ! kiln_build "$dir/k0.log" "$dir/prime" "$dir/prime-out" --cache-size 8G || ! grep -q 'warm boot: saved the booted machine\|warm boot: resumed saved machine' "$dir/k0.log"; then
+    if ! KILN_CACHE="$dir/cache" kiln_build "$dir/k0.log" "$dir/prime" "$dir/prime-out" --cache-size 8G || ! grep -q 'warm boot: saved the booted machine\|warm boot: resumed saved machine' "$dir/k0.log"; then
         tail -40 "$dir/k0.log" >&2; fail "warm: priming Kiln's warm state failed"; return 0
     fi
     rm -rf "$dir/prime-out"
@@ -24,7 +24,7 @@ case_warm() {
             packer_builder warm "$dir/packer-out"
             echo '  ], "provisioners": [{ "type": "shell", "script": "'"$dir/provision.sh"'" }] }'
         } > "$dir/packer/warm.json"
-        if ! kiln_build "$dir/k$i.log" "$dir/kiln" "$dir/kiln-out" --cache-size 8G || ! qemu-img check -q "$dir/kiln-out/warm/local/warm.qcow2"; then
+        if ! KILN_CACHE="$dir/cache" kiln_build "$dir/k$i.log" "$dir/kiln" "$dir/kiln-out" --cache-size 8G || ! qemu-img check -q "$dir/kiln-out/warm/local/warm.qcow2"; then
             tail -40 "$dir/k$i.log" >&2; fail "warm: Kiln run $i failed"; return 0
         fi
         grep -q 'warm boot: resumed saved machine' "$dir/k$i.log" && warm=$((warm + 1))
