@@ -18,6 +18,9 @@ namespace Kiln.Builders.Qemu.Layers;
 internal static class WarmBoot
 {
     private static readonly TimeSpan AgentTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>The agent starts with the guest's devices, before sshd answers; a base without one costs this, once.</summary>
+    private static readonly TimeSpan SaveAgentTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ClockTolerance = TimeSpan.FromSeconds(5);
 
     /// <summary>Resumes the saved machine; false (after one warning line) when it cannot be, and the caller boots cold.</summary>
@@ -96,10 +99,10 @@ internal static class WarmBoot
             return;
         }
 
-        await using var agent = await GuestAgent.ConnectAsync(machine.AgentSocket!, AgentTimeout, cancellationToken);
+        await using var agent = await GuestAgent.ConnectAsync(machine.AgentSocket!, SaveAgentTimeout, cancellationToken);
         if (agent is null)
         {
-            var reason = $"its guest agent did not answer within {Model.Durations.Format(AgentTimeout)} (the base needs qemu-guest-agent)";
+            var reason = $"its guest agent did not answer within {Model.Durations.Format(SaveAgentTimeout)} (the base needs qemu-guest-agent)";
             plan.Store.MarkUnsupported(plan.Key, reason);
             log.Info($"warm boot: the machine is not saved: {reason}; builds of this base boot cold");
             return;
