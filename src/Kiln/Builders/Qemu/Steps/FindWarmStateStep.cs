@@ -12,7 +12,7 @@ namespace Kiln.Builders.Qemu.Steps;
 /// </summary>
 internal sealed class FindWarmStateStep(LayerStore layers) : IStep<QemuBuildState>
 {
-    private static string? s_qemuVersion;
+    private static string? CachedQemuVersion;
 
     public string Name => "find a saved, booted machine";
 
@@ -83,5 +83,5 @@ internal sealed class FindWarmStateStep(LayerStore layers) : IStep<QemuBuildStat
 
     /// <summary>The first line of <c>qemu-system-x86_64 --version</c>, e.g. "QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)".</summary>
     private static async Task<string> QemuVersionAsync(QemuBuildState state, CancellationToken cancellationToken) =>
-        s_qemuVersion ??= (await HostTool.RunAsync(state.Context, "qemu-system-x86_64", ["--version"], cancellationToken)).Split('\n')[0].Trim();
+        CachedQemuVersion ??= (await HostTool.RunAsync(state.Context, "qemu-system-x86_64", ["--version"], cancellationToken)).Split('\n')[0].Trim();
 }
