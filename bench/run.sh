@@ -9,13 +9,14 @@
 #
 # Cases (issue 8's numbering): e2e (1, one QEMU build end to end), formats (2, qcow2 + vmdk + vdi + ova),
 # noop (3, ten built images built again), validate (4, 100 definitions), checksum (5, sha256 of a large file);
-# edit (issue 17: change the last of three provisioning steps and build again).
+# edit (issue 17: change the last of three provisioning steps and build again), warm (issue 17: e2e on a base whose
+# booted machine was saved by an earlier build).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
 RESULTS="$BENCH/results/latest.md"
-ALL_CASES=(e2e formats noop validate checksum edit)
+ALL_CASES=(e2e formats noop validate checksum edit warm)
 RUNS=3
 PACKER_REBUILDS=1
 CHECKSUM_GIB=4
@@ -25,8 +26,8 @@ for arg in "$@"; do
         --quick) CHECKSUM_GIB=1 ;;
         --runs=*) RUNS="${arg#--runs=}" ;;
         --packer-rebuilds=*) PACKER_REBUILDS="${arg#--packer-rebuilds=}" ;;
-        e2e|formats|noop|validate|checksum|edit) CASES+=("$arg") ;;
-        -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+        e2e|formats|noop|validate|checksum|edit|warm) CASES+=("$arg") ;;
+        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown case or option '$arg' (cases: ${ALL_CASES[*]}; options: --quick --runs=N --packer-rebuilds=N)" >&2; exit 2 ;;
     esac
 done

@@ -37,13 +37,13 @@ public interface IKilnImages : IKilnBuild
     [Parameter("Rebuild images even when they are up to date.")]
     bool Force => this.Parameter<bool>();
 
-    [Parameter("Run every provisioning step: neither resume from cached layers nor keep new ones.")]
+    [Parameter("Run every provisioning step and boot cold: neither resume from cached layers or saved machines nor keep new ones.")]
     bool NoCache => this.Parameter<bool>();
 
-    [Parameter("Largest size of the provisioning layer cache, e.g. 20G; least recently used layers go first (default: no limit).")]
+    [Parameter("Largest size of the provisioning layer cache (layers and saved machines), e.g. 20G; least recently used go first (default: no limit).")]
     string? CacheSize => this.Parameter<string>();
 
-    [Parameter("For CleanImages: also drop the cached provisioning layers.")]
+    [Parameter("For CleanImages: also drop the cached provisioning layers and saved machines (warm boots).")]
     bool CleanLayers => this.Parameter<bool>();
 
     [Parameter("What a failed build leaves: cleanup (default), abort (keep everything) or debug (keep the machine, wait for Enter).")]
@@ -207,12 +207,12 @@ public interface IKilnImages : IKilnBuild
         });
 
     Target CleanImages => _ => _
-        .Description("Deletes the images output folder (the base image cache is kept; --clean-layers drops the provisioning layers).")
+        .Description("Deletes the images output folder (the base image cache is kept; --clean-layers drops the provisioning layers and saved machines).")
         .Executes(() =>
         {
             if (CleanLayers)
             {
-                Session.Info($"dropped {KilnImages.ClearLayers(ImageSettings)} cached provisioning layer(s)");
+                Session.Info($"dropped {KilnImages.ClearLayers(ImageSettings)} cached provisioning layer(s) and saved machine(s)");
             }
 
             var output = Path.GetFullPath(Output, Session.RootDirectory);

@@ -9,6 +9,9 @@ public interface IProvisionLayerCache
     /// <summary>How many leading steps of a build with these keys are cached (0: none), and when the last of them was.</summary>
     (int Steps, DateTimeOffset? Cached) CachedPrefix(ProvisionLayers layers);
 
-    /// <summary>Removes every layer no running build uses; returns how many went.</summary>
+    /// <summary>Removes every layer and saved machine (warm boots) no running build uses; returns how many went.</summary>
     int ClearLayers();
+
+    /// <summary>One line for each saved, booted machine (warm boots) in the cache.</summary>
+    IReadOnlyList<string> WarmStates() => [];
 }

@@ -31,6 +31,8 @@ internal static class LayerReport
             }
         }
 
-        return text.Length == 0 ? "" : "\nprovisioning layers:\n" + text;
+        var warm = settings.Catalog.Builders.Values.OfType<IProvisionLayerCache>().DistinctBy(c => c.LayerDirectory).SelectMany(c => c.WarmStates()).ToList();
+        var warmText = settings.NoCache || warm.Count == 0 ? "" : "\nsaved machines (warm boots resume from them):\n" + string.Concat(warm.Select(w => w + "\n"));
+        return (text.Length == 0 ? "" : "\nprovisioning layers:\n" + text) + warmText;
     }
 }

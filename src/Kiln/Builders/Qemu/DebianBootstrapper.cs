@@ -14,12 +14,14 @@ namespace Kiln.Builders.Qemu;
 internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache, bool uefi = false, bool secureBoot = false)
 {
     /// <summary>Bump when the recipe below changes, so cached bases made by an older recipe are not reused.</summary>
-    private const int RecipeVersion = 2;
+    private const int RecipeVersion = 3;
 
     private static readonly string[] BasePackages =
     [
         "systemd-sysv", "udev", "dbus", "libpam-systemd", "systemd-resolved", "openssh-server", "sudo", "iproute2",
         "netbase", "ca-certificates", "cloud-guest-utils", "fdisk", "e2fsprogs", "kmod", "initramfs-tools",
+        // The QEMU guest agent: a warm boot hands a resumed machine its build key, clock and randomness through it.
+        "qemu-guest-agent",
     ];
 
     public IReadOnlyList<string> Packages => [.. (config.CloudInit ? CloudImageRecipe.Packages(BasePackages) : BasePackages).Append(config.Kernel).Concat(SignedBoot ? Install.SignedEfiChain.Packages : []).Concat(config.Packages).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];

@@ -50,7 +50,12 @@ internal sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, I
         return (0, null);
     }
 
-    public int ClearLayers() => _layers.Clear();
+    public int ClearLayers() => _layers.Clear() + _layers.Warm.Clear();
+
+    public IReadOnlyList<string> WarmStates() =>
+        [.. _layers.Warm.All().Select(w => string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{LayerStore.Short(w.Key)}: base {w.Base}, saved {w.Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC by {w.Qemu}, {DiskSize.Format(w.DiskSize + w.StateSize)}"))];
 
     /// <summary>qemu and qemu-img always, ssh-keygen for the build key; mmdebstrap and the disk tools for a bootstrapped base.</summary>
     public IEnumerable<HostRequirement> HostRequirements(object config)

@@ -21,19 +21,20 @@ internal sealed partial class QemuMachine : IAsyncDisposable
     private readonly LedgeredProcess _process;
     private readonly StringBuilder _stderr;
     private readonly Task _stderrPump;
-    private readonly ILedgerEntry _socketEntry;
+    private readonly IReadOnlyList<ILedgerEntry> _sockets;
     private QmpClient? _qmp;
 
-    private QemuMachine(LedgeredProcess process, StringBuilder stderr, Task stderrPump, ILedgerEntry socketEntry, QmpClient qmp, int sshPort, string serialLogPath, string qmpSocket)
+    private QemuMachine(LedgeredProcess process, StringBuilder stderr, Task stderrPump, IReadOnlyList<ILedgerEntry> sockets, QmpClient qmp, int sshPort, string serialLogPath, string? agentSocket)
     {
         _process = process;
         _stderr = stderr;
         _stderrPump = stderrPump;
-        _socketEntry = socketEntry;
+        _sockets = sockets;
         _qmp = qmp;
         SshPort = sshPort;
         SerialLogPath = serialLogPath;
-        QmpSocket = qmpSocket;
+        QmpSocket = sockets[0].Resource.Id;
+        AgentSocket = agentSocket;
     }
 
     public int SshPort { get; }
@@ -41,6 +42,9 @@ internal sealed partial class QemuMachine : IAsyncDisposable
     public string SerialLogPath { get; }
 
     public string QmpSocket { get; }
+
+    /// <summary>The guest agent's port as a unix socket, when the machine has one (<see cref="QemuMachineOptions.GuestAgent"/>).</summary>
+    public string? AgentSocket { get; }
 
     public bool HasExited => _process.Process.HasExited;
 
@@ -55,14 +59,20 @@ internal sealed partial class QemuMachine : IAsyncDisposable
         {
             var port = FreePort();
             var socket = Path.Combine(Path.GetTempPath(), $"kiln-qmp-{Guid.NewGuid():N}.sock");
-            var socketEntry = await context.Ledger.RecordAsync(new LedgerResource("file", socket), cancellationToken);
+            var agentSocket = options.GuestAgent ? Path.Combine(Path.GetTempPath(), $"kiln-qga-{Guid.NewGuid():N}.sock") : null;
+            var sockets = new List<ILedgerEntry> { await context.Ledger.RecordAsync(new LedgerResource("file", socket), cancellationToken) };
+            if (agentSocket is not null)
+            {
+                sockets.Add(await context.Ledger.RecordAsync(new LedgerResource("file", agentSocket), cancellationToken));
+            }
+
             var startInfo = new ProcessStartInfo(qemu)
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
                 UseShellExecute = false,
             };
-            foreach (var argument in options.Arguments(port, socket, serialLogPath))
+            foreach (var argument in options.Arguments(port, socket, serialLogPath, agentSocket))
             {
                 startInfo.ArgumentList.Add(argument);
             }
@@ -75,7 +85,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
             }
             catch
             {
-                await socketEntry.ReleaseAsync(CancellationToken.None);
+                await ReleaseAsync(sockets);
                 throw;
             }
 
@@ -86,18 +96,18 @@ internal sealed partial class QemuMachine : IAsyncDisposable
                 var qmp = await ConnectQmpAsync(process, socket, cancellationToken);
                 if (qmp is not null)
                 {
-                    return new QemuMachine(process, stderr, pump, socketEntry, qmp, port, serialLogPath, socket);
+                    return new QemuMachine(process, stderr, pump, sockets, qmp, port, serialLogPath, agentSocket);
                 }
             }
             catch
             {
-                await StopQuietlyAsync(process, pump, socket, socketEntry);
+                await StopQuietlyAsync(process, pump, sockets);
                 throw;
             }
 
             await process.Process.WaitForExitAsync(cancellationToken);
             var exitCode = process.Process.ExitCode;
-            await StopQuietlyAsync(process, pump, socket, socketEntry);
+            await StopQuietlyAsync(process, pump, sockets);
             var error = Text(stderr);
             if (attempt < PortAttempts && error.Contains("host forwarding", StringComparison.OrdinalIgnoreCase))
             {
@@ -239,7 +249,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
             _qmp = null;
         }
 
-        await StopQuietlyAsync(_process, _stderrPump, QmpSocket, _socketEntry);
+        await StopQuietlyAsync(_process, _stderrPump, _sockets);
     }
 
     private static async Task<QmpClient?> ConnectQmpAsync(LedgeredProcess process, string socket, CancellationToken cancellationToken)
@@ -276,12 +286,20 @@ internal sealed partial class QemuMachine : IAsyncDisposable
         }
     }
 
-    private static async Task StopQuietlyAsync(LedgeredProcess process, Task pump, string socket, ILedgerEntry socketEntry)
+    private static async Task StopQuietlyAsync(LedgeredProcess process, Task pump, IReadOnlyList<ILedgerEntry> sockets)
     {
         await process.DisposeAsync();
         await pump.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-        File.Delete(socket);
-        await socketEntry.ReleaseAsync(CancellationToken.None);
+        await ReleaseAsync(sockets);
+    }
+
+    private static async Task ReleaseAsync(IReadOnlyList<ILedgerEntry> sockets)
+    {
+        foreach (var entry in sockets)
+        {
+            File.Delete(entry.Resource.Id);
+            await entry.ReleaseAsync(CancellationToken.None);
+        }
     }
 
     private static async Task PumpAsync(Process process, StringBuilder sink)

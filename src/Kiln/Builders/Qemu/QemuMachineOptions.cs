@@ -36,7 +36,17 @@ internal sealed record QemuMachineOptions
     /// <summary>QEMU's model of the network card (netdev "net0").</summary>
     public string NetworkDevice { get; init; } = "virtio-net-pci";
 
-    public IReadOnlyList<string> Arguments(int sshPort, string qmpSocket, string serialLog)
+    /// <summary>
+    /// A virtio-serial port for the QEMU guest agent (served on a unix socket) and a VM generation ID device: the
+    /// machines a warm boot saves and resumes have them, so their device sets match and a resumed guest reseeds its
+    /// random generator when it sees the new generation ID.
+    /// </summary>
+    public bool GuestAgent { get; init; }
+
+    /// <summary>Start paused, waiting for a saved machine's state (migrate-incoming over QMP) instead of booting.</summary>
+    public bool Incoming { get; init; }
+
+    public IReadOnlyList<string> Arguments(int sshPort, string qmpSocket, string serialLog, string? agentSocket = null)
     {
         var args = new List<string>
         {
@@ -63,6 +73,21 @@ internal sealed record QemuMachineOptions
         if (Snapshot)
         {
             args.Add("-snapshot");
+        }
+
+        if (GuestAgent && agentSocket is not null)
+        {
+            args.AddRange([
+                "-chardev", $"socket,id=kiln-agent,path={EscapeOption(agentSocket)},server=on,wait=off",
+                "-device", "virtio-serial-pci,id=kiln-serial",
+                "-device", "virtserialport,bus=kiln-serial.0,chardev=kiln-agent,name=org.qemu.guest_agent.0",
+                "-device", "vmgenid,guid=auto",
+            ]);
+        }
+
+        if (Incoming)
+        {
+            args.AddRange(["-incoming", "defer"]);
         }
 
         foreach (var (name, file) in FirmwareFiles)

@@ -94,6 +94,9 @@ internal sealed partial class QemuSourceConfig : SourceConfig, IValidatableConfi
     [Description("Your own cloud-init data, merged with Kiln's seed (which adds the build user and key). Read a file with {{ file(\"user-data.yaml\") }}.")]
     public CloudInitConfig? CloudInit { get; init; }
 
+    [Description("Warm boot: save this base's booted machine once and resume later builds from it instead of booting (a fresh key, clock and host port each time). On by default while the cache is on (not with --no-cache); needs qemu-guest-agent in the base, which Kiln's bootstrapped bases have. false always boots cold.")]
+    public bool WarmBoot { get; init; } = true;
+
     public IEnumerable<LocalPath> LocalPaths() =>
         (Base.Image is { } image && !ImageSource.IsUrl(image) ? [new LocalPath("base.image", ImageSource.LocalFile(image))] : (IEnumerable<LocalPath>)[])
             .Concat(InstallLocalPaths());

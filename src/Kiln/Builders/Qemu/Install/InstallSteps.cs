@@ -16,6 +16,7 @@ internal static class InstallSteps
         {
             // An installer's disk starts empty: there is no base for a cached provisioning layer to sit on yet.
             yield return new ResumeFromLayerStep(layers);
+            yield return new FindWarmStateStep(layers);
         }
 
         yield return new CreateOverlayStep(empty: installer);

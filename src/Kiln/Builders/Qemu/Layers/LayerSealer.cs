@@ -21,6 +21,15 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
     private LayerParent _parent = parent;
     private bool _stopped;
 
+    /// <summary>The machine runs on a warm boot's disk (on top of the base): the first layer must take that disk in.</summary>
+    public void OnWarmDisk()
+    {
+        if (_parent.Key is null)
+        {
+            _parent = _parent with { Flatten = true };
+        }
+    }
+
     public async Task SealAsync(QemuBuildState state, int step, CancellationToken cancellationToken)
     {
         if (_stopped || step > layers.CacheableSteps)
@@ -67,7 +76,7 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         {
             foreach (var evicted in store.Evict(limit))
             {
-                log.Info($"evicted layer {LayerStore.Short(evicted)} (cache larger than {DiskSize.Format(limit)})");
+                log.Info($"evicted {LayerStore.Describe(evicted)} (cache larger than {DiskSize.Format(limit)})");
             }
         }
     }

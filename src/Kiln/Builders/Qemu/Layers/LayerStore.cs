@@ -22,6 +22,9 @@ internal sealed class LayerStore(string root)
 
     public string Root { get; } = root;
 
+    /// <summary>Saved, booted machines of bases (warm boots): kept, counted and evicted with the layers.</summary>
+    public WarmStore Warm { get; } = new(Path.Combine(root, "warm"));
+
     public static LayerStore In(ImageCache cache) => new(Path.Combine(cache.Root, "layers"));
 
     public string DirectoryOf(string key) => Path.Combine(Root, Name(key));
@@ -81,9 +84,9 @@ internal sealed class LayerStore(string root)
     }
 
     /// <summary>A directory to write a new layer in, recorded in the ledger first so a killed build's half-written layer is swept.</summary>
-    private async Task<ILedgerEntry> CreatePartialAsync(ILedger ledger, CancellationToken cancellationToken)
+    internal static async Task<ILedgerEntry> CreatePartialAsync(string root, ILedger ledger, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Root, $"{PartialPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var path = Path.Combine(root, $"{PartialPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var entry = await ledger.RecordAsync(new LedgerResource(DirectorySweeper.ResourceKind, path), cancellationToken);
         try
         {
@@ -105,7 +108,7 @@ internal sealed class LayerStore(string root)
     /// </summary>
     public async Task<bool> AddAsync(BuildContext context, string key, LayerParent parent, int step, int steps, string sealedDisk, CancellationToken cancellationToken)
     {
-        var partial = await CreatePartialAsync(context.Ledger, cancellationToken);
+        var partial = await CreatePartialAsync(Root, context.Ledger, cancellationToken);
         try
         {
             var disk = Path.Combine(partial.Resource.Id, DiskFile);
@@ -117,7 +120,10 @@ internal sealed class LayerStore(string root)
             }
 
             // Unsafe rebase: only the pointer changes; the parent's cached disk holds the same bits as the disk the step ran on.
-            await HostTool.RunAsync(context, "qemu-img", ["rebase", "-u", "-f", "qcow2", "-b", parent.Path, "-F", parent.Format, disk], cancellationToken);
+            // A disk on top of a warm boot's saved disk is rebased safely instead: what the boot wrote is copied in, so the
+            // layer is on the base alone, as a cold build's is.
+            string[] unsafeRebase = parent.Flatten ? [] : ["-u"];
+            await HostTool.RunAsync(context, "qemu-img", ["rebase", .. unsafeRebase, "-f", "qcow2", "-b", parent.Path, "-F", parent.Format, disk], cancellationToken);
             var info = new LayerInfo
             {
                 Key = key,
@@ -237,26 +243,38 @@ internal sealed class LayerStore(string root)
         }
     }
 
-    /// <summary>Removes least recently used layers (and those on top of them) until the cache fits <paramref name="limit"/>; layers in use stay.</summary>
+    /// <summary>
+    /// Removes least recently used layers (and those on top of them) and warm states until the cache fits
+    /// <paramref name="limit"/>; what is in use stays. Evicted warm states are named <c>warm:&lt;key&gt;</c>.
+    /// </summary>
     public IReadOnlyList<string> Evict(long limit)
     {
         var evicted = new List<string>();
-        foreach (var layer in All().OrderBy(LastUsed))
+        var candidates = All().Select(l => (Used: LastUsed(l), l.Key, IsWarm: false))
+            .Concat(Warm.All().Select(w => (Used: Warm.LastUsed(w.Key), w.Key, IsWarm: true)))
+            .OrderBy(c => c.Used);
+        foreach (var (_, key, isWarm) in candidates)
         {
-            var total = All().Sum(l => SizeOf(DirectoryOf(l.Key)));
+            var total = All().Sum(l => SizeOf(DirectoryOf(l.Key))) + Warm.Size();
             if (total <= limit)
             {
                 break;
             }
 
-            if (Remove(layer.Key) > 0)
+            if ((isWarm ? Warm.Remove(key) : Remove(key)) > 0)
             {
-                evicted.Add(layer.Key);
+                evicted.Add(isWarm ? WarmPrefix + Name(key) : key);
             }
         }
 
         return evicted;
     }
+
+    public const string WarmPrefix = "warm:";
+
+    /// <summary>How a log names what <see cref="Evict"/> returned.</summary>
+    public static string Describe(string evicted) =>
+        evicted.StartsWith(WarmPrefix, StringComparison.Ordinal) ? $"warm state {Short(evicted[WarmPrefix.Length..])}" : $"layer {Short(evicted)}";
 
     /// <summary>Every layer not in use; returns how many went.</summary>
     public int Clear() => All().OrderByDescending(l => l.Step).Count(l => Remove(l.Key) > 0);
@@ -274,8 +292,8 @@ internal sealed class LayerStore(string root)
     /// <summary>The first 12 hex digits of a key, as logs name a layer.</summary>
     public static string Short(string key) => Name(key)[..Math.Min(12, Name(key).Length)];
 
-    private static string Name(string key) => key.StartsWith("sha256:", StringComparison.Ordinal) ? key["sha256:".Length..] : key;
+    internal static string Name(string key) => key.StartsWith("sha256:", StringComparison.Ordinal) ? key["sha256:".Length..] : key;
 
-    private static long SizeOf(string directory) =>
+    internal static long SizeOf(string directory) =>
         Directory.Exists(directory) ? Directory.EnumerateFiles(directory).Sum(f => new FileInfo(f).Length) : 0;
 }

@@ -30,14 +30,30 @@ internal sealed class CreateOverlayStep(bool empty = false) : IStep<QemuBuildSta
         var overlay = Path.Combine(state.Context.WorkDirectory, $"{state.OutputName}-build.qcow2");
         Directory.CreateDirectory(state.Context.WorkDirectory);
         _entry = await state.Context.Ledger.RecordAsync(new LedgerResource("file", overlay), cancellationToken);
-        string[] backing = empty ? [] : ["-b", state.BaseImagePath!, "-F", state.BaseImageFormat!];
-        await HostTool.RunAsync(
-            state.Context,
-            "qemu-img",
-            ["create", "-q", "-f", "qcow2", .. backing, overlay, size.ToString(CultureInfo.InvariantCulture)],
-            cancellationToken);
+        if (empty)
+        {
+            await HostTool.RunAsync(state.Context, "qemu-img", ["create", "-q", "-f", "qcow2", overlay, size.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+        }
+        else if (state.Warm is { Saved: not null } warm)
+        {
+            // A warm boot resumes a saved machine, whose disk is the saved one: the build writes on top of it.
+            await WriteAsync(state, overlay, warm.Store.DiskOf(warm.Key), "qcow2", cancellationToken);
+        }
+        else
+        {
+            await WriteAsync(state, overlay, state.BaseImagePath!, state.BaseImageFormat!, cancellationToken);
+        }
+
         state.OverlayPath = overlay;
     }
+
+    /// <summary>(Re)writes <paramref name="overlay"/> as an empty qcow2 of disk_size on top of <paramref name="backing"/>.</summary>
+    internal static Task WriteAsync(QemuBuildState state, string overlay, string backing, string backingFormat, CancellationToken cancellationToken) =>
+        HostTool.RunAsync(
+            state.Context,
+            "qemu-img",
+            ["create", "-q", "-f", "qcow2", "-b", backing, "-F", backingFormat, overlay, DiskSize.Parse(state.Config.DiskSize).ToString(CultureInfo.InvariantCulture)],
+            cancellationToken);
 
     public async Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken)
     {

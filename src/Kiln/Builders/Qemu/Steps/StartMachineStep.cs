@@ -1,3 +1,4 @@
+using Kiln.Builders.Qemu.Layers;
 using Kiln.Diagnostics;
 using Kiln.Engine;
 using Kiln.Model;
@@ -51,12 +52,24 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
             FirmwareFiles = firmware,
             ExtraArguments = [.. state.MachineArguments(role), .. config.QemuArgs],
             SeedImage = state.SeedImagePath,
+            GuestAgent = !verifyBoot && state.Warm is not null,
         };
         var serialLog = Path.Combine(context.WorkDirectory, $"{role}-console.log");
+        if (!verifyBoot && state.Warm is { Saved: not null } && await WarmBoot.TryResumeAsync(state, options, serialLog, cancellationToken))
+        {
+            context.Log.Info($"waiting for SSH on 127.0.0.1:{state.Machine!.SshPort}");
+            await state.Machine.WaitForSshAsync(config.BootTimeout, cancellationToken);
+            return;
+        }
+
         context.Log.Info($"booting the {role} machine ({options.Cpus} vCPU, {options.MemoryMiB} MiB, {(state.UseKvm ? "KVM" : "TCG")}); console log {serialLog}");
         state.Machine = await QemuMachine.StartAsync(context, options, serialLog, cancellationToken);
         context.Log.Info($"waiting for SSH on 127.0.0.1:{state.Machine.SshPort}");
         await state.Machine.WaitForSshAsync(config.BootTimeout, cancellationToken);
+        if (!verifyBoot && state.Warm is { Saved: null })
+        {
+            await WarmBoot.SaveAsync(state, _files, cancellationToken);
+        }
     }
 
     public async Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken)

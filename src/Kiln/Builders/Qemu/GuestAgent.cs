@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Kiln.Diagnostics;
+
+namespace Kiln.Builders.Qemu;
+
+/// <summary>
+/// The QEMU guest agent (qemu-guest-agent in the guest) over its virtio-serial port, which QEMU serves as a unix
+/// socket. Its protocol is QMP's without a greeting: one JSON command per line, answered in order. A fresh connection
+/// is first synchronised with guest-sync-delimited (a 0xFF byte resets the agent's parser), because replies meant for
+/// an earlier connection, or a resumed guest's half-read line, may still be in the port.
+/// </summary>
+internal sealed class GuestAgent : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly Channel<JsonObject> _replies = Channel.CreateUnbounded<JsonObject>();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _readLoop;
+
+    private GuestAgent(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+        _readLoop = Task.Run(ReadLoopAsync);
+    }
+
+    /// <summary>Connects and synchronises; null when the agent does not answer within <paramref name="timeout"/>.</summary>
+    public static async Task<GuestAgent?> ConnectAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+
+        var agent = new GuestAgent(socket);
+        try
+        {
+            for (var attempt = 1; watch.Elapsed < timeout; attempt++)
+            {
+                var id = Random.Shared.Next(1, int.MaxValue);
+                await agent.SendAsync([0xFF], cancellationToken);
+                await agent.SendAsync(Line("guest-sync-delimited", new JsonObject { ["id"] = id }), cancellationToken);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(TimeSpan.FromSeconds(Math.Min(5, attempt)));
+                try
+                {
+                    while (true)
+                    {
+                        var reply = await agent._replies.Reader.ReadAsync(wait.Token);
+                        if (reply["return"] is JsonValue value && value.TryGetValue<long>(out var echoed) && echoed == id)
+                        {
+                            return agent;
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // no answer yet: the agent may still be starting
+                }
+                catch (ChannelClosedException)
+                {
+                    break;
+                }
+            }
+
+            await agent.DisposeAsync();
+            return null;
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<JsonNode?> ExecuteAsync(string command, CancellationToken cancellationToken, JsonObject? arguments = null)
+    {
+        await SendAsync(Line(command, arguments), cancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(TimeSpan.FromMinutes(1));
+        JsonObject reply;
+        try
+        {
+            reply = await _replies.Reader.ReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new KilnException($"the guest agent did not answer '{command}' within a minute");
+        }
+        catch (ChannelClosedException)
+        {
+            throw new KilnException($"the guest agent's port closed before it answered '{command}'");
+        }
+
+        if (reply["error"] is JsonObject error)
+        {
+            throw new KilnException($"the guest agent refused '{command}': {error["desc"]}");
+        }
+
+        return reply["return"];
+    }
+
+    /// <summary>Makes <paramref name="keys"/> the only lines of the user's authorized_keys.</summary>
+    public Task SetAuthorizedKeysAsync(string user, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        ExecuteAsync("guest-ssh-add-authorized-keys", cancellationToken, new JsonObject
+        {
+            ["username"] = user,
+            ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)JsonValue.Create(k))]),
+            ["reset"] = true,
+        });
+
+    public Task AddAuthorizedKeyAsync(string user, string key, CancellationToken cancellationToken) =>
+        ExecuteAsync("guest-ssh-add-authorized-keys", cancellationToken, new JsonObject { ["username"] = user, ["keys"] = new JsonArray(key) });
+
+    public Task RemoveAuthorizedKeyAsync(string user, string key, CancellationToken cancellationToken) =>
+        ExecuteAsync("guest-ssh-remove-authorized-keys", cancellationToken, new JsonObject { ["username"] = user, ["keys"] = new JsonArray(key) });
+
+    public async Task<IReadOnlyList<string>> AuthorizedKeysAsync(string user, CancellationToken cancellationToken)
+    {
+        var reply = await ExecuteAsync("guest-ssh-get-authorized-keys", cancellationToken, new JsonObject { ["username"] = user });
+        return reply?["keys"] is JsonArray keys ? [.. keys.Select(k => k!.GetValue<string>())] : [];
+    }
+
+    /// <summary>
+    /// Steps the guest's clock to the host's. guest-set-time refuses to when the guest has no /sbin/hwclock (Debian 12
+    /// moved it to util-linux-extra), so then date(1) sets it through guest-exec; the caller checks with <see cref="TimeAsync"/>.
+    /// </summary>
+    public async Task SetTimeAsync(Func<DateTimeOffset> now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecuteAsync("guest-set-time", cancellationToken, new JsonObject { ["time"] = (now() - DateTimeOffset.UnixEpoch).Ticks * 100 });
+        }
+        catch (KilnException)
+        {
+            var seconds = ((now() - DateTimeOffset.UnixEpoch).Ticks / (double)TimeSpan.TicksPerSecond).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+            await RunAsync("date", ["-u", "-s", "@" + seconds], cancellationToken);
+        }
+    }
+
+    /// <summary>Runs a guest program through guest-exec and waits for it; a non-zero exit is thrown.</summary>
+    public async Task RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var pid = (await ExecuteAsync("guest-exec", cancellationToken, new JsonObject
+        {
+            ["path"] = program,
+            ["arg"] = new JsonArray([.. arguments.Select(a => (JsonNode)JsonValue.Create(a))]),
+            ["capture-output"] = true,
+        }))!["pid"]!.GetValue<long>();
+        while (true)
+        {
+            var status = (await ExecuteAsync("guest-exec-status", cancellationToken, new JsonObject { ["pid"] = pid }))!;
+            if (status["exited"]?.GetValue<bool>() == true)
+            {
+                var code = status["exitcode"]?.GetValue<long>() ?? -1;
+                if (code != 0)
+                {
+                    var error = status["err-data"] is JsonValue data ? Encoding.UTF8.GetString(Convert.FromBase64String(data.GetValue<string>())).Trim() : "";
+                    throw new KilnException($"'{program}' in the guest exited with {code}: {error}");
+                }
+
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    public async Task<DateTimeOffset> TimeAsync(CancellationToken cancellationToken)
+    {
+        var nanoseconds = (await ExecuteAsync("guest-get-time", cancellationToken))!.GetValue<long>();
+        return DateTimeOffset.UnixEpoch.AddTicks(nanoseconds / 100);
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> into a guest file, e.g. host randomness into /dev/urandom.</summary>
+    public async Task WriteFileAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var handle = (await ExecuteAsync("guest-file-open", cancellationToken, new JsonObject { ["path"] = path, ["mode"] = "w" }))!.GetValue<long>();
+        try
+        {
+            await ExecuteAsync("guest-file-write", cancellationToken, new JsonObject { ["handle"] = handle, ["buf-b64"] = Convert.ToBase64String(bytes) });
+        }
+        finally
+        {
+            await ExecuteAsync("guest-file-close", CancellationToken.None, new JsonObject { ["handle"] = handle });
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _socket.Dispose();
+        try
+        {
+            await _readLoop;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            // the socket is gone either way
+        }
+
+        await _stream.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    private static byte[] Line(string command, JsonObject? arguments)
+    {
+        var request = new JsonObject { ["execute"] = command };
+        if (arguments is not null)
+        {
+            request["arguments"] = arguments;
+        }
+
+        return Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
+    }
+
+    private async Task SendAsync(byte[] bytes, CancellationToken cancellationToken)
+    {
+        await _stream.WriteAsync(bytes, cancellationToken);
+        await _stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Splits the byte stream into lines; 0xFF delimiters and lines that are not JSON objects are dropped.</summary>
+    private async Task ReadLoopAsync()
+    {
+        var line = new List<byte>();
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var read = await _stream.ReadAsync(buffer, _stop.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                for (var i = 0; i < read; i++)
+                {
+                    var b = buffer[i];
+                    if (b == 0xFF)
+                    {
+                        line.Clear();
+                    }
+                    else if (b == (byte)'\n')
+                    {
+                        if (Parse(Encoding.UTF8.GetString([.. line])) is { } message)
+                        {
+                            await _replies.Writer.WriteAsync(message);
+                        }
+
+                        line.Clear();
+                    }
+                    else
+                    {
+                        line.Add(b);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
+        {
+            // the port closed, or we are closing
+        }
+        finally
+        {
+            _replies.Writer.TryComplete();
+        }
+    }
+
+    private static JsonObject? Parse(string text)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
