@@ -14,7 +14,8 @@ namespace Kiln.Builders.Qemu;
 internal sealed class DebianBootstrapper(BuildContext context, DebianBootstrapConfig config, ImageCache cache, bool uefi = false, bool secureBoot = false)
 {
     /// <summary>Bump when the recipe below changes, so cached bases made by an older recipe are not reused.</summary>
-    private const int RecipeVersion = 3;
+    /// <remarks>4: no_timer_check, because a guest slowed down by a busy TCG host otherwise can panic at boot ("IO-APIC + timer doesn't work").</remarks>
+    private const int RecipeVersion = 4;
 
     private static readonly string[] BasePackages =
     [

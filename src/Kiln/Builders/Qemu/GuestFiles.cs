@@ -117,7 +117,7 @@ internal static class GuestFiles
         set default=0
         search --no-floppy --fs-uuid --set=root {{rootUuid}}
         menuentry 'Debian GNU/Linux' {
-            linux /vmlinuz root=UUID={{rootUuid}} ro console=tty0 console=ttyS0,115200n8
+            linux /vmlinuz root=UUID={{rootUuid}} ro console=tty0 console=ttyS0,115200n8 no_timer_check
             initrd /initrd.img
         }
 
