@@ -10,7 +10,7 @@ namespace Kiln.IntegrationTests.Qemu;
 /// by SIGKILL (then one <c>SweepImages</c> must remove everything), by SIGTERM (how a CI runner cancels) or by Ctrl-C
 /// (SIGINT to the whole process group, qemu and qemu-img included). Afterwards no process of the run, ledger entry, run
 /// folder, QMP socket, key, overlay or staging folder is left. One run covers the three points, so each signal costs two
-/// real boots.
+/// real boots. A last test presses Ctrl-C while standard output is a full pipe.
 /// </summary>
 [Collection(QemuCollection.Name)]
 public sealed class QemuInterruptTests : IDisposable
@@ -88,10 +88,60 @@ public sealed class QemuInterruptTests : IDisposable
                 break;
         }
 
-        var report = $"{signal}:\n{build.Text}";
+        AssertNothingLeft($"{signal}:\n{build.Text}");
+    }
+
+    /// <summary>
+    /// Ctrl-C while nobody reads standard output (a 64 KiB pipe, full of a chatty step's lines) during a real build's
+    /// provisioning: the host still stops by itself in bounded time and cleans up everything.
+    /// </summary>
+    [Fact]
+    public async Task Ctrl_c_while_standard_output_is_a_full_pipe_stops_a_real_build_and_leaves_nothing()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, ".git"));
+        Directory.CreateDirectory(Temp);
+        var templates = Directory.CreateDirectory(Path.Combine(_root, "templates")).FullName;
+        var held = Path.Combine(_root, "held");
+        File.WriteAllText(Path.Combine(templates, "chatty.kiln.yaml"), $$"""
+            name: chatty
+            sources:
+              local:
+                type: qemu
+                base: { bootstrap: { suite: bookworm } }
+                disk_size: 4G
+                accelerator: tcg
+                boot_timeout: 30m
+                ssh_timeout: 30m
+                verify: { enabled: false }
+            provision:
+              - shell: { inline: ["for i in $(seq 1 4000); do echo line $i of a step that fills the pipe; done"] }
+              # The test cannot read the output, so the build tells it through a file that it is holding.
+              - file: { source: /etc/hostname, destination: "{{held}}", direction: download }
+              - shell: { inline: ["sleep 3600"] }
+            """);
+        using var build = Start(readOutput: false, "BuildImages", "--no-cache");
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(held))
+        {
+            Assert.False(build.HasExited, $"the build ended before it held:\n{build.Text}");
+            Assert.True(deadline.Elapsed < ReachPoints, $"the build did not hold within {ReachPoints}:\n{build.Text}");
+            await Task.Delay(100, Token);
+        }
+
+        Assert.True(build.BlockedOnOutput, "standard output should be a full pipe by now");
+        Assert.Equal(0, NativeMethods.Kill(-build.Pid, SigInt));
+        Assert.True(await build.ExitCodeAsync(ExitAfterSignal) == 1, build.Text);
+
+        AssertNothingLeft(build.Text);
+    }
+
+    /// <summary>No process of the run, ledger entry, run folder (overlays, keys, console logs), QMP socket or output.</summary>
+    private void AssertNothingLeft(string report)
+    {
         Assert.True(ProcessesOfThisTest().Count == 0, $"processes left: {string.Join("; ", ProcessesOfThisTest().Select(CommandLine))}\n{report}");
         Assert.True(!Directory.Exists(LedgerDirectory) || Directory.GetFiles(LedgerDirectory, "*.json").Length == 0, $"ledger entries left\n{report}");
-        Assert.True(!Directory.Exists(Path.Combine(Temp, "kiln")) || Directory.GetFileSystemEntries(Path.Combine(Temp, "kiln")).Length == 0, $"run folder left\n{report}");
+        var runs = Path.Combine(Temp, "kiln");
+        Assert.True(!Directory.Exists(runs) || Directory.GetFileSystemEntries(runs).Length == 0, $"run folder left\n{report}");
         Assert.True(Directory.GetFiles(Temp, "kiln-*").Length == 0, $"sockets left: {string.Join(", ", Directory.GetFiles(Temp, "kiln-*"))}\n{report}");
         var outputs = Directory.Exists(Output) ? Directory.GetFiles(Output, "*", SearchOption.AllDirectories) : [];
         Assert.True(outputs.Length == 0, $"outputs left: {string.Join(", ", outputs)}\n{report}");
@@ -141,7 +191,10 @@ public sealed class QemuInterruptTests : IDisposable
             """);
     }
 
-    private RunningHost Start(params string[] arguments)
+    private RunningHost Start(params string[] arguments) => Start(readOutput: true, arguments);
+
+    /// <param name="readOutput">False leaves standard output a pipe that nobody reads: it fills up and stays full.</param>
+    private RunningHost Start(bool readOutput, params string[] arguments)
     {
         // The host leads its own process group and session, as a shell's foreground job does, so SIGINT can go to the
         // group. SIGINT is reset to its default first: a test runner started in the background (nohup, &) ignores it,
@@ -157,7 +210,7 @@ public sealed class QemuInterruptTests : IDisposable
         };
         start.Environment["TMPDIR"] = Temp;
         start.Environment["KILN_CACHE"] = QemuTestEnvironment.CacheDirectory;
-        return new RunningHost(Process.Start(start) ?? throw new InvalidOperationException("the build host did not start"));
+        return new RunningHost(Process.Start(start) ?? throw new InvalidOperationException("the build host did not start"), readOutput);
     }
 
     /// <summary>Processes whose command line names this test's folder: qemu, qemu-img and whatever else the run started.</summary>
@@ -198,16 +251,38 @@ public sealed class QemuInterruptTests : IDisposable
         private readonly Process _process;
         private readonly StringBuilder _output = new();
 
-        public RunningHost(Process process)
+        public RunningHost(Process process, bool readOutput)
         {
             _process = process;
             process.OutputDataReceived += (_, e) => Append(e.Data);
             process.ErrorDataReceived += (_, e) => Append(e.Data);
-            process.BeginOutputReadLine();
+            if (readOutput)
+            {
+                process.BeginOutputReadLine();
+            }
+
             process.BeginErrorReadLine();
         }
 
+        /// <summary>Whether a thread of the host waits to write into a full pipe.</summary>
+        public bool BlockedOnOutput => Directory.EnumerateFiles($"/proc/{Pid}/task", "wchan", SearchOption.AllDirectories)
+            .Any(wchan => ReadOrEmpty(wchan).Contains("pipe_write", StringComparison.Ordinal));
+
+        private static string ReadOrEmpty(string path)
+        {
+            try
+            {
+                return File.ReadAllText(path);
+            }
+            catch (IOException)
+            {
+                return ""; // the thread ended while we looked
+            }
+        }
+
         public int Pid => _process.Id;
+
+        public bool HasExited => _process.HasExited;
 
         public string Text
         {
