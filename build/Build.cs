@@ -24,15 +24,15 @@ internal sealed class Build : KilnBuild, IKilnCi
         ["app_dir"] = Path.Combine(RootDirectory, "src", "Kiln", "bin", Configuration.ToString(), "net10.0"),
     };
 
-    string Solution => Path.Combine(RootDirectory, "Kiln.slnx");
+    private string Solution => Path.Combine(RootDirectory, "Kiln.slnx");
 
-    string OutputDirectory => Path.Combine(RootDirectory, "output");
+    private string OutputDirectory => Path.Combine(RootDirectory, "output");
 
-    string TestResultsDirectory => Path.Combine(OutputDirectory, "test-results");
+    private string TestResultsDirectory => Path.Combine(OutputDirectory, "test-results");
 
-    string PackagesDirectory => Path.Combine(OutputDirectory, "packages");
+    private string PackagesDirectory => Path.Combine(OutputDirectory, "packages");
 
-    Target Clean => _ => _
+    private Target Clean => _ => _
         .Description("Deletes output/ and the bin/obj folders of src/ and tests/.")
         .Before(Restore)
         .Executes(() =>
@@ -48,7 +48,7 @@ internal sealed class Build : KilnBuild, IKilnCi
             }
         });
 
-    Target Restore => _ => _
+    private Target Restore => _ => _
         .Description("Restores the NuGet packages of the solution.")
         .Executes(cancellationToken => DotNet.RunAsync(["restore", Solution], RootDirectory, cancellationToken));
 
@@ -57,7 +57,7 @@ internal sealed class Build : KilnBuild, IKilnCi
         .DependsOn(Restore)
         .Executes(cancellationToken => DotNet.RunAsync(["build", Solution, "--no-restore", "--configuration", Configuration.ToString()], RootDirectory, cancellationToken));
 
-    Target Test => _ => _
+    private Target Test => _ => _
         .Description("Runs the unit and integration tests; TRX results go to output/test-results.")
         .DependsOn(Compile)
         .DependsOn<IKilnImages>(x => x.ValidateImages)
@@ -72,30 +72,40 @@ internal sealed class Build : KilnBuild, IKilnCi
             // A filter leaves some test projects with nothing to run, which Microsoft.Testing.Platform reports as
             // exit code 8; that is not a failure here (the TRX counts below still are the verdict).
             if (!string.IsNullOrWhiteSpace(Filter))
+            {
                 arguments.AddRange(["--filter", Filter, "--ignore-exit-code", "8"]);
+            }
+
             var exitCode = await DotNet.RunAllowingFailureAsync(arguments, RootDirectory, cancellationToken);
             var counts = TestCounts.FromTrxDirectory(TestResultsDirectory);
             Console.WriteLine(counts.ToString());
             if (counts.Failed > 0)
+            {
                 throw new BuildStepException($"{counts.Failed} test(s) failed.", $"See the TRX files in {Path.GetRelativePath(RootDirectory, TestResultsDirectory)} or the output above.");
+            }
+
             if (exitCode != 0)
+            {
                 throw new BuildStepException($"dotnet test exited with code {exitCode}.", counts.Total == 0 ? "No test results were written: did a test host crash, or did --filter match nothing?" : "See the output above.");
+            }
         });
 
     /// <summary>
     /// Builds again as a CI build (source paths mapped to /_/), so that the packages' bytes depend on the commit only,
     /// not on the machine or the folder that packed them.
     /// </summary>
-    Target Pack => _ => _
+    private Target Pack => _ => _
         .Description("Packs the src/ libraries and the dotnet new template into NuGet packages (with symbols) in output/packages.")
         .DependsOn(Compile)
         .Executes(cancellationToken => DotNet.RunAsync(
             ["pack", Solution, "--no-restore", "--configuration", Configuration.ToString(), "-p:ContinuousIntegrationBuild=true", "--output", PackagesDirectory],
             RootDirectory, cancellationToken));
 
-    static void DeleteDirectory(string path)
+    private static void DeleteDirectory(string path)
     {
         if (Directory.Exists(path))
+        {
             Directory.Delete(path, recursive: true);
+        }
     }
 }

@@ -9,14 +9,18 @@ internal static class DotNet
     {
         var exitCode = await RunAllowingFailureAsync(arguments, workingDirectory, cancellationToken);
         if (exitCode != 0)
+        {
             throw new BuildStepException($"dotnet {arguments[0]} exited with code {exitCode}.", "See the output above.");
+        }
     }
 
     public static async Task<int> RunAllowingFailureAsync(IReadOnlyList<string> arguments, string workingDirectory, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Executable) { WorkingDirectory = workingDirectory, UseShellExecute = false };
         foreach (var argument in arguments)
+        {
             start.ArgumentList.Add(argument);
+        }
         // Child builds must not inherit this process's build-server settings or terminal logger quirks.
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
@@ -28,7 +32,10 @@ internal static class DotNet
         catch (OperationCanceledException)
         {
             if (!process.HasExited)
+            {
                 process.Kill(entireProcessTree: true);
+            }
+
             await process.WaitForExitAsync(CancellationToken.None);
             throw;
         }
@@ -36,7 +43,7 @@ internal static class DotNet
     }
 
     /// <summary>The dotnet that runs this build (so the SDK chosen by build.sh also builds the solution).</summary>
-    static string Executable =>
+    private static string Executable =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
         : Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path
         : "dotnet";

@@ -10,7 +10,10 @@ internal sealed record TestCounts(int Passed, int Failed, int Skipped)
     public static TestCounts FromTrxDirectory(string directory)
     {
         if (!Directory.Exists(directory))
+        {
             return new TestCounts(0, 0, 0);
+        }
+
         int passed = 0, failed = 0, skipped = 0;
         foreach (var file in Directory.EnumerateFiles(directory, "*.trx", SearchOption.AllDirectories))
         {

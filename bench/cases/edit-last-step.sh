@@ -9,7 +9,7 @@ case_edit() {
     log "== edit: change the last of three steps and rebuild, $RUNS runs each, interleaved (Kiln primed once, untimed)"
     echo "motd for the benchmark" > "$dir/motd"
     edit_definitions "$dir" prime
-    if ! kiln_build "$dir/k0.log" "$dir/kiln" "$dir/kiln-out" --cache-size 8G; then
+    if ! KILN_CACHE="$dir/cache" kiln_build "$dir/k0.log" "$dir/kiln" "$dir/kiln-out" --cache-size 8G; then
         tail -40 "$dir/k0.log" >&2; fail "edit: priming Kiln's layers failed"; return 0
     fi
 
@@ -17,7 +17,7 @@ case_edit() {
     for ((i = 1; i <= RUNS; i++)); do
         rm -rf "$dir/kiln-out" "$dir/packer-out"
         edit_definitions "$dir" "run $i"
-        if ! kiln_build "$dir/k$i.log" "$dir/kiln" "$dir/kiln-out" --cache-size 8G || ! qemu-img check -q "$dir/kiln-out/edit/local/edit.qcow2"; then
+        if ! KILN_CACHE="$dir/cache" kiln_build "$dir/k$i.log" "$dir/kiln" "$dir/kiln-out" --cache-size 8G || ! qemu-img check -q "$dir/kiln-out/edit/local/edit.qcow2"; then
             tail -40 "$dir/k$i.log" >&2; fail "edit: Kiln run $i failed"; return 0
         fi
         grep -q 'resumed after step 2 of 3' "$dir/k$i.log" && resumed=$((resumed + 1))

@@ -32,7 +32,7 @@ provision:
   - shell: { inline: ["true"] }
 YAML
     log "== preparing the common base disk (Kiln bootstrap, cached after the first time)"
-    if ! "$ROOT/build.sh" BuildImages --templates "$dir/base-def" --output "$dir/base-out" --skip Restore Compile > "$dir/base.log" 2>&1; then
+    if ! "$ROOT/build.sh" BuildImages --templates "$dir/base-def" --output "$dir/base-out" --skip Restore Compile --no-cache > "$dir/base.log" 2>&1; then
         cat "$dir/base.log" >&2; fail "qemu: preparing the base disk failed"; return 1
     fi
     mv "$dir/base-out/base/local/base.qcow2" "$dir/base.qcow2"

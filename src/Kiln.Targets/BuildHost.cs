@@ -8,7 +8,7 @@ namespace Kiln.Targets;
 /// </summary>
 public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment, TimeProvider? timeProvider = null, SecretRedactor? redactor = null)
 {
-    readonly TimeProvider time = timeProvider ?? TimeProvider.System;
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
     public BuildInterrupts Interrupts { get; } = new();
 
@@ -37,7 +37,9 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             build.Attach(session);
             var fallback = defaultTarget is null ? null : graph.Find(defaultTarget(build));
             if (fallback is not null)
+            {
                 fallback.IsDefault = true;
+            }
 
             if (commandLine.Has(BuiltInOptions.Help) || commandLine.Has("h"))
             {
@@ -65,15 +67,17 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             CheckRequirements(plan, parameters);
 
             if (!commandLine.Has(BuiltInOptions.NoLogo))
+            {
                 output.Line($"Kiln build: {buildName} ({string.Join(" + ", session.InvokedTargets)})", Verbosity.Normal, output.Kind == HostKind.Terminal ? new Style(decoration: Decoration.Bold) : (Style?)null);
+            }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Interrupts.Token);
-            var started = time.GetTimestamp();
-            var results = await new BuildExecutor(output, time, Interrupts, session).RunAsync(plan, linked.Token);
+            var started = _time.GetTimestamp();
+            var results = await new BuildExecutor(output, _time, Interrupts, session).RunAsync(plan, linked.Token);
             var outcome = linked.IsCancellationRequested || results.Any(result => result.Status == TargetStatus.Aborted) ? BuildOutcome.Aborted
                 : results.Any(result => result.Status == TargetStatus.Failed) ? BuildOutcome.Failed
                 : BuildOutcome.Succeeded;
-            var result = new BuildResult(outcome, results, time.GetElapsedTime(started));
+            var result = new BuildResult(outcome, results, _time.GetElapsedTime(started));
             LastResult = result;
             SummaryWriter.Write(output, result);
             AppendStepSummary(output, result);
@@ -95,7 +99,7 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
         }
     }
 
-    Verbosity ReadVerbosity(CommandLine commandLine)
+    private Verbosity ReadVerbosity(CommandLine commandLine)
     {
         IReadOnlyList<string>? values = commandLine.Find(BuiltInOptions.Verbosity)?.Values
             ?? (environment["KILN_VERBOSITY"] is { } fromEnvironment ? [fromEnvironment] : null);
@@ -104,7 +108,7 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             : (Verbosity)ValueConverter.Convert(typeof(Verbosity), values, "--verbosity", isSecret: false)!;
     }
 
-    static List<ExecutableTarget> ResolveInvoked(CommandLine commandLine, TargetGraph graph, ExecutableTarget? fallback)
+    private static List<ExecutableTarget> ResolveInvoked(CommandLine commandLine, TargetGraph graph, ExecutableTarget? fallback)
     {
         var names = commandLine.Targets.Concat(commandLine.Find(BuiltInOptions.Target)?.Values.SelectMany(CommandLine.SplitTargets) ?? []).ToList();
         if (names.Count == 0)
@@ -118,23 +122,28 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
         {
             var target = FindTarget(graph, name);
             if (!invoked.Contains(target))
+            {
                 invoked.Add(target);
+            }
         }
         return invoked;
     }
 
-    static ExecutableTarget FindTarget(TargetGraph graph, string name)
+    private static ExecutableTarget FindTarget(TargetGraph graph, string name)
     {
         if (graph.Find(name) is { } target)
+        {
             return target;
+        }
+
         var closest = Names.Closest(name, graph.Targets.Select(t => t.Name));
         var list = $"Targets: {Listed(graph)}.";
         throw new UsageException($"Unknown target '{name}'.", closest is null ? list : $"Did you mean '{closest}'? {list}");
     }
 
-    static string Listed(TargetGraph graph) => string.Join(", ", graph.Targets.Where(t => !t.Definition.IsUnlisted).Select(t => t.Name));
+    private static string Listed(TargetGraph graph) => string.Join(", ", graph.Targets.Where(t => !t.Definition.IsUnlisted).Select(t => t.Name));
 
-    static void CheckRequirements(ExecutionPlan plan, ParameterSet parameters)
+    private static void CheckRequirements(ExecutionPlan plan, ParameterSet parameters)
     {
         var problems = new List<string>();
         var hints = new List<string>();
@@ -143,7 +152,10 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             foreach (var requirement in target.Definition.Requirements)
             {
                 if (requirement.IsMet())
+                {
                     continue;
+                }
+
                 if (parameters.Find(requirement.DisplayText) is { } parameter)
                 {
                     problems.Add($"Target '{target.Name}' requires the parameter {parameter.MemberName}.");
@@ -156,13 +168,18 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
             }
         }
         if (problems.Count > 0)
+        {
             throw new UsageException(string.Join("\n", problems), hints.Count == 0 ? null : string.Join("\n", hints.Distinct()));
+        }
     }
 
-    void AppendStepSummary(HostOutput output, BuildResult result)
+    private void AppendStepSummary(HostOutput output, BuildResult result)
     {
         if (environment.Kind != HostKind.GitHubActions || environment["GITHUB_STEP_SUMMARY"] is not { } path)
+        {
             return;
+        }
+
         try
         {
             File.AppendAllText(path, SummaryWriter.Markdown(result, Redactor));
@@ -177,12 +194,14 @@ public sealed class BuildHost(IAnsiConsole console, HostEnvironment environment,
         }
     }
 
-    static string FindRoot(string start)
+    private static string FindRoot(string start)
     {
         for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
         {
             if (Directory.Exists(Path.Combine(directory.FullName, ".git")) || File.Exists(Path.Combine(directory.FullName, ".git")))
+            {
                 return directory.FullName;
+            }
         }
         return start;
     }

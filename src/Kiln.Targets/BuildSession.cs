@@ -3,25 +3,25 @@ namespace Kiln.Targets;
 /// <summary>The running host's services, offered to the build and its components through <see cref="IKilnBuild.Session"/>.</summary>
 public sealed class BuildSession
 {
-    readonly HostOutput output;
-    readonly ParameterSet parameters;
-    readonly List<Func<IEnumerable<string>>> cleanupReporters = [];
+    private readonly HostOutput _output;
+    private readonly ParameterSet _parameters;
+    private readonly List<Func<IEnumerable<string>>> _cleanupReporters = [];
 
     internal BuildSession(HostOutput output, ParameterSet parameters, string rootDirectory)
     {
-        this.output = output;
-        this.parameters = parameters;
+        _output = output;
+        _parameters = parameters;
         RootDirectory = rootDirectory;
     }
 
     public string RootDirectory { get; }
 
-    public HostKind Host => output.Kind;
+    public HostKind Host => _output.Kind;
 
-    public Verbosity Verbosity => output.Verbosity;
+    public Verbosity Verbosity => _output.Verbosity;
 
     /// <summary>Secret parameter values; components register further secrets here and read them for their own redactors.</summary>
-    public SecretRedactor Secrets => output.Redactor;
+    public SecretRedactor Secrets => _output.Redactor;
 
     /// <summary>The targets named on the command line (or the default target).</summary>
     public IReadOnlyList<string> InvokedTargets { get; internal set; } = [];
@@ -37,24 +37,28 @@ public sealed class BuildSession
     /// </summary>
     public void DescribeCleanupWith(Func<IEnumerable<string>> describe)
     {
-        lock (cleanupReporters)
-            cleanupReporters.Add(describe);
+        lock (_cleanupReporters)
+        {
+            _cleanupReporters.Add(describe);
+        }
     }
 
     internal IReadOnlyList<string> CleaningUp()
     {
-        lock (cleanupReporters)
-            return [.. cleanupReporters.SelectMany(describe => describe())];
+        lock (_cleanupReporters)
+        {
+            return [.. _cleanupReporters.SelectMany(describe => describe())];
+        }
     }
 
-    public void Info(string message) => output.Line(message);
+    public void Info(string message) => _output.Line(message);
 
-    public void Debug(string message) => output.Debug(message);
+    public void Debug(string message) => _output.Debug(message);
 
-    public void Warning(string message) => output.Warning(message);
+    public void Warning(string message) => _output.Warning(message);
 
-    public void Error(string message, string? hint = null) => output.Error(message, hint);
+    public void Error(string message, string? hint = null) => _output.Error(message, hint);
 
     /// <summary>A parameter's bound value by member name, converted to <typeparamref name="T"/>; default when not given.</summary>
-    public T? GetParameter<T>(string name) => parameters.Get<T>(name);
+    public T? GetParameter<T>(string name) => _parameters.Get<T>(name);
 }

@@ -22,9 +22,12 @@ public sealed class HostEnvironment(IReadOnlyDictionary<string, string> variable
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
             variables[(string)entry.Key] = entry.Value as string ?? "";
+        }
+
         return new HostEnvironment(variables, Directory.GetCurrentDirectory(), !Console.IsOutputRedirected);
     }
 
-    bool IsSet(string name) => this[name] is { } value && !value.Equals("false", StringComparison.OrdinalIgnoreCase) && value != "0";
+    private bool IsSet(string name) => this[name] is { } value && !value.Equals("false", StringComparison.OrdinalIgnoreCase) && value != "0";
 }

@@ -10,7 +10,7 @@ namespace Kiln.Targets;
 public static class KilnHost
 {
     /// <summary>How long the last lines may wait for a reader at exit before the process ends without them.</summary>
-    static readonly TimeSpan OutputStallAtExit = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan OutputStallAtExit = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync<TBuild>(string[] args, Func<TBuild, Target>? defaultTarget = null)
         where TBuild : KilnBuild, new()
@@ -33,7 +33,10 @@ public static class KilnHost
             Out = new AnsiConsoleOutput(Console.Out),
         });
         if (!environment.IsTerminal)
+        {
             console.Profile.Width = 120;
+        }
+
         AnsiConsole.Console = console;
 
         var host = new BuildHost(console, environment, redactor: redactor);

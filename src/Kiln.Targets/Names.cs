@@ -12,7 +12,9 @@ internal static class Names
         foreach (var c in name)
         {
             if (c is not ('-' or '_' or ' '))
+            {
                 builder.Append(char.ToLowerInvariant(c));
+            }
         }
         return builder.ToString();
     }
@@ -32,7 +34,10 @@ internal static class Names
             var startsWord = char.IsUpper(c) && i > 0 && name[i - 1] != '_'
                 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])));
             if (startsWord)
+            {
                 builder.Append('-');
+            }
+
             builder.Append(char.ToLowerInvariant(c));
         }
         return builder.ToString();

@@ -5,29 +5,36 @@ public sealed class SecretRedactor
 {
     public const string Mask = "***";
 
-    readonly Lock gate = new();
-    string[] secrets = [];
+    private readonly Lock _gate = new();
+    private string[] _secrets = [];
 
     /// <summary>Every registered value, so a component can hand them to its own redactor.</summary>
     public IReadOnlyCollection<string> Values
     {
         get
         {
-            lock (gate)
-                return secrets;
+            lock (_gate)
+            {
+                return _secrets;
+            }
         }
     }
 
     public void Add(string? secret)
     {
         if (string.IsNullOrWhiteSpace(secret))
-            return;
-        lock (gate)
         {
-            if (secrets.Contains(secret, StringComparer.Ordinal))
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_secrets.Contains(secret, StringComparer.Ordinal))
+            {
                 return;
+            }
             // Longest first, so a secret containing another is masked whole.
-            secrets = [.. secrets.Append(secret).OrderByDescending(value => value.Length)];
+            _secrets = [.. _secrets.Append(secret).OrderByDescending(value => value.Length)];
         }
     }
 
@@ -36,7 +43,10 @@ public sealed class SecretRedactor
         ArgumentNullException.ThrowIfNull(text);
         var current = Values;
         foreach (var secret in current)
+        {
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
+        }
+
         return text;
     }
 }

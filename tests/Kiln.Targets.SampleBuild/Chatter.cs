@@ -41,7 +41,10 @@ internal static class Chatter
         workers.ForEach(worker => worker.Join());
         console.Summary([]);
         if (console is IAsyncDisposable live)
+        {
             live.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
         Console.WriteLine("CHATTER DONE");
     }
 
@@ -50,7 +53,10 @@ internal static class Chatter
     {
         var line = new string('x', 1000);
         for (var i = 0; i < 2000; i++)
+        {
             Console.WriteLine(line);
+        }
+
         await File.WriteAllTextAsync(readyFile, "flooded", cancellationToken);
         try
         {

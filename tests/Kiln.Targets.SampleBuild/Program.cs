@@ -12,7 +12,7 @@ internal sealed class SampleBuild : KilnBuild
         .Executes(() => Console.WriteLine($"hello, token {Token}"));
 
     /// <summary>Waits until cancelled, then cleans up; the test signals the process once it has printed WAITING.</summary>
-    Target Wait => _ => _.Executes(async cancellationToken =>
+    private Target Wait => _ => _.Executes(async cancellationToken =>
     {
         Console.WriteLine("WAITING");
         try
@@ -25,17 +25,17 @@ internal sealed class SampleBuild : KilnBuild
         }
     });
 
-    Target AfterWait => _ => _.DependsOn(Wait).Executes(() => Console.WriteLine("must not run"));
+    private Target AfterWait => _ => _.DependsOn(Wait).Executes(() => Console.WriteLine("must not run"));
 
     [Parameter("A file Flood writes once standard output is full.")]
     public string? ReadyFile { get; set; }
 
-    Target Chatter => _ => _.Executes(() => global::Chatter.Run(Session, threads: 8, lines: 1000, secret: Token ?? "chatter-5ecret"));
+    private Target Chatter => _ => _.Executes(() => global::Chatter.Run(Session, threads: 8, lines: 1000, secret: Token ?? "chatter-5ecret"));
 
-    Target Flood => _ => _.Requires(() => ReadyFile).Executes(cancellationToken => global::Chatter.FloodThenWaitAsync(ReadyFile!, cancellationToken));
+    private Target Flood => _ => _.Requires(() => ReadyFile).Executes(cancellationToken => global::Chatter.FloodThenWaitAsync(ReadyFile!, cancellationToken));
 
     /// <summary>Prints nothing for three seconds: the stall watchdog must say so.</summary>
-    Target Quiet => _ => _.Executes(cancellationToken => Task.Delay(TimeSpan.FromSeconds(3), cancellationToken));
+    private Target Quiet => _ => _.Executes(cancellationToken => Task.Delay(TimeSpan.FromSeconds(3), cancellationToken));
 
-    Target Fail => _ => _.Executes(() => throw new InvalidOperationException("broken on purpose"));
+    private Target Fail => _ => _.Executes(() => throw new InvalidOperationException("broken on purpose"));
 }

@@ -10,7 +10,7 @@ namespace Kiln.Components.Ci;
 public static class AzurePipelineWriter
 {
     /// <summary>The first step of every job: the SDK that global.json names (Azure checks the repository out itself).</summary>
-    const string Toolchain = """
+    private const string Toolchain = """
               - task: UseDotNet@2
                 inputs:
                   useGlobalJson: true
@@ -18,7 +18,7 @@ public static class AzurePipelineWriter
         """;
 
     /// <summary>The NuGet cache of the jobs that restore packages, keyed by what decides the package set.</summary>
-    const string NuGetCache = """
+    private const string NuGetCache = """
               - task: Cache@2
                 inputs:
                   key: 'nuget | "$(Agent.OS)" | Directory.Packages.props, global.json'
@@ -27,7 +27,7 @@ public static class AzurePipelineWriter
         """;
 
     /// <summary>What the matrix entry's build runs on the host, as its plugins declare it (hosted agents have none of it).</summary>
-    const string InstallHostTools = """
+    private const string InstallHostTools = """
               - script: sudo apt-get update && sudo apt-get install -y --no-install-recommends $(packages)
                 displayName: Install host tools
                 condition: and(succeeded(), ne(variables['packages'], ''))
@@ -136,7 +136,7 @@ public static class AzurePipelineWriter
     }
 
     /// <summary>Steps that fetch the outputs earlier image jobs published and merge them into one output and manifest.</summary>
-    static string MergeDownloadedOutputs(string buildScript, string displayName) => $"""
+    private static string MergeDownloadedOutputs(string buildScript, string displayName) => $"""
               - task: DownloadPipelineArtifact@2
                 inputs:
                   itemPattern: 'image-*/**'
@@ -146,9 +146,9 @@ public static class AzurePipelineWriter
 
         """;
 
-    static string MatrixKey(CiBuild build) => $"{build.Image}_{build.Source}".Replace('-', '_');
+    private static string MatrixKey(CiBuild build) => $"{build.Image}_{build.Source}".Replace('-', '_');
 
-    static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets, string indent)
+    private static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets, string indent)
     {
         if (secrets.Count == 0)
         {

@@ -31,7 +31,7 @@ public sealed record CiPlan(IReadOnlyList<CiWave> Waves, string BuildScript, str
         return From(definitions, Path.GetRelativePath(rootDirectory, templates));
     }
 
-    static IEnumerable<string> SensitiveVariables(string templates)
+    private static IEnumerable<string> SensitiveVariables(string templates)
     {
         var files = File.Exists(templates) ? [templates]
             : Directory.Exists(templates) ? Directory.EnumerateFiles(templates, "*.kiln.y*ml", SearchOption.AllDirectories)

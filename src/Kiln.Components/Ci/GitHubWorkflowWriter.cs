@@ -9,7 +9,7 @@ namespace Kiln.Components.Ci;
 public static class GitHubWorkflowWriter
 {
     /// <summary>The first steps of every job: the repository and the SDK that global.json names.</summary>
-    const string Toolchain = """
+    private const string Toolchain = """
               - uses: actions/checkout@v4
               - uses: actions/setup-dotnet@v4
                 with:
@@ -18,7 +18,7 @@ public static class GitHubWorkflowWriter
         """;
 
     /// <summary>The NuGet cache of the jobs that restore packages, keyed by what decides the package set.</summary>
-    const string NuGetCache = """
+    private const string NuGetCache = """
               - uses: actions/cache@v4
                 with:
                   path: .nuget/packages
@@ -27,7 +27,7 @@ public static class GitHubWorkflowWriter
         """;
 
     /// <summary>What the matrix entry's build runs on the host, as its plugins declare it (hosted runners have none of it).</summary>
-    const string InstallHostTools = """
+    private const string InstallHostTools = """
               - name: Install host tools
                 if: matrix.packages != ''
                 run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${{ matrix.packages }}
@@ -38,7 +38,7 @@ public static class GitHubWorkflowWriter
     /// GitHub's documented udev rule that opens /dev/kvm to the runner's user where the runner offers it; Kiln's
     /// accelerator probe still falls back to TCG where it does not, or where KVM does not really work.
     /// </summary>
-    const string EnableKvm = """
+    private const string EnableKvm = """
               - name: Enable KVM where the runner offers it
                 run: |
                   if [ -e /dev/kvm ]; then
@@ -157,7 +157,7 @@ public static class GitHubWorkflowWriter
     }
 
     /// <summary>Steps that fetch the outputs earlier image jobs uploaded and merge them into one output and manifest.</summary>
-    static string MergeDownloadedOutputs(string buildScript) => $"""
+    private static string MergeDownloadedOutputs(string buildScript) => $"""
               - uses: actions/download-artifact@v4
                 with:
                   pattern: image-*
@@ -166,7 +166,7 @@ public static class GitHubWorkflowWriter
 
         """;
 
-    static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets)
+    private static void AppendSecrets(StringBuilder y, IReadOnlyList<CiSecret> secrets)
     {
         if (secrets.Count == 0)
         {

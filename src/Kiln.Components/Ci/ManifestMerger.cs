@@ -12,7 +12,7 @@ namespace Kiln.Components.Ci;
 /// </summary>
 public static class ManifestMerger
 {
-    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Merges every folder under <paramref name="inputsDirectory"/> into <paramref name="outputDirectory"/>; returns the manifest path.</summary>
     public static async Task<MergeResult> MergeAsync(string inputsDirectory, string outputDirectory, string runId, CancellationToken cancellationToken)
@@ -65,7 +65,7 @@ public static class ManifestMerger
         return new MergeResult(manifestPath, inputs.Count, builds.Count);
     }
 
-    static void CopyTree(string source, string destination)
+    private static void CopyTree(string source, string destination)
     {
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
@@ -81,7 +81,7 @@ public static class ManifestMerger
         }
     }
 
-    static async Task<JsonObject?> ReadAsync(string path, CancellationToken cancellationToken)
+    private static async Task<JsonObject?> ReadAsync(string path, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {

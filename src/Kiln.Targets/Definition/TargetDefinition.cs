@@ -139,14 +139,14 @@ internal sealed class TargetDefinition : ITargetDefinition
         return this;
     }
 
-    TargetDefinition AddDirect(List<TargetReference> list, Target[] targets)
+    private TargetDefinition AddDirect(List<TargetReference> list, Target[] targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         list.AddRange(targets.Select(TargetReference.Direct));
         return this;
     }
 
-    TargetDefinition AddThrough<T>(List<TargetReference> list, Func<T, Target>[] targets, bool optional)
+    private TargetDefinition AddThrough<T>(List<TargetReference> list, Func<T, Target>[] targets, bool optional)
     {
         ArgumentNullException.ThrowIfNull(targets);
         list.AddRange(targets.Select(select => TargetReference.Through(select, optional)));

@@ -3,13 +3,13 @@ namespace Kiln.Targets;
 /// <summary>A target named by its property delegate, or through a component interface the build may implement.</summary>
 internal sealed class TargetReference
 {
-    readonly Target? direct;
-    readonly Func<object, Target?>? viaComponent;
+    private readonly Target? _direct;
+    private readonly Func<object, Target?>? _viaComponent;
 
-    TargetReference(Target? direct, Func<object, Target?>? viaComponent, Type? component, bool optional)
+    private TargetReference(Target? direct, Func<object, Target?>? viaComponent, Type? component, bool optional)
     {
-        this.direct = direct;
-        this.viaComponent = viaComponent;
+        _direct = direct;
+        _viaComponent = viaComponent;
         Component = component;
         Optional = optional;
     }
@@ -24,5 +24,5 @@ internal sealed class TargetReference
         new(null, build => build is T component ? select(component) : null, typeof(T), optional);
 
     /// <summary>The delegate, or null when the build does not implement the component.</summary>
-    public Target? Resolve(object build) => direct ?? viaComponent!(build);
+    public Target? Resolve(object build) => _direct ?? _viaComponent!(build);
 }

@@ -9,8 +9,8 @@ namespace Kiln.Targets;
 /// </summary>
 internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildInterrupts interrupts, BuildSession? session = null)
 {
-    readonly Lock gate = new();
-    (ExecutableTarget Target, long Started)? running;
+    private readonly Lock _gate = new();
+    private (ExecutableTarget Target, long Started)? _running;
 
     public async Task<IReadOnlyList<TargetResult>> RunAsync(ExecutionPlan plan, CancellationToken cancellationToken)
     {
@@ -22,37 +22,54 @@ internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildI
             var result = await RunOneAsync(target, plan, results, stopped, cancellationToken);
             results[target] = result;
             if (result.Status == TargetStatus.Failed && !target.Definition.IsProceedAfterFailure)
+            {
                 stopped = true;
+            }
         }
         return [.. plan.Order.Select(target => results[target])];
     }
 
-    async Task<TargetResult> RunOneAsync(ExecutableTarget target, ExecutionPlan plan, Dictionary<ExecutableTarget, TargetResult> results, bool stopped, CancellationToken cancellationToken)
+    private async Task<TargetResult> RunOneAsync(ExecutableTarget target, ExecutionPlan plan, Dictionary<ExecutableTarget, TargetResult> results, bool stopped, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
+        {
             return new TargetResult(target.Name, TargetStatus.NotRun, TimeSpan.Zero, "build aborted");
+        }
+
         if (plan.SkipReason(target) is { } reason)
+        {
             return new TargetResult(target.Name, TargetStatus.Skipped, TimeSpan.Zero, reason);
+        }
 
         var assured = target.Definition.IsAssuredAfterFailure;
         if (stopped && !assured)
+        {
             return new TargetResult(target.Name, TargetStatus.NotRun, TimeSpan.Zero, "an earlier target failed");
+        }
+
         if (!assured)
         {
             var blocked = target.Dependencies.Concat(target.TriggeredBy)
                 .Where(results.ContainsKey)
                 .FirstOrDefault(other => results[other].Status is TargetStatus.Failed or TargetStatus.NotRun or TargetStatus.Aborted);
             if (blocked is not null)
+            {
                 return new TargetResult(target.Name, TargetStatus.NotRun, TimeSpan.Zero, $"{blocked.Name} did not succeed");
+            }
         }
 
         if (target.Definition.Actions.Count == 0 && target.Definition.DynamicConditions.Count == 0)
+        {
             return new TargetResult(target.Name, TargetStatus.Collective, TimeSpan.Zero);
+        }
 
         output.BeginTarget(target.Name);
         var started = time.GetTimestamp();
-        lock (gate)
-            running = (target, started);
+        lock (_gate)
+        {
+            _running = (target, started);
+        }
+
         try
         {
             foreach (var condition in target.Definition.DynamicConditions)
@@ -87,18 +104,24 @@ internal sealed class BuildExecutor(HostOutput output, TimeProvider time, BuildI
         }
         finally
         {
-            lock (gate)
-                running = null;
+            lock (_gate)
+            {
+                _running = null;
+            }
+
             output.EndTarget();
         }
     }
 
-    string? DescribeRunning()
+    private string? DescribeRunning()
     {
-        lock (gate)
+        lock (_gate)
         {
-            if (running is not { } current)
+            if (_running is not { } current)
+            {
                 return null;
+            }
+
             var elapsed = time.GetElapsedTime(current.Started);
             var cleaning = session?.CleaningUp() ?? [];
             var target = $"{current.Target.Name} (for {Durations.Format(elapsed)})";

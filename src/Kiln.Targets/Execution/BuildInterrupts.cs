@@ -6,33 +6,33 @@ namespace Kiln.Targets;
 /// </summary>
 public sealed class BuildInterrupts : IDisposable
 {
-    readonly CancellationTokenSource source = new();
-    readonly Lock gate = new();
-    int count;
-    Action<string>? report;
-    Func<string?>? running;
+    private readonly CancellationTokenSource _source = new();
+    private readonly Lock _gate = new();
+    private int _count;
+    private Action<string>? _report;
+    private Func<string?>? _running;
 
-    public CancellationToken Token => source.Token;
+    public CancellationToken Token => _source.Token;
 
-    public int Count => Volatile.Read(ref count);
+    public int Count => Volatile.Read(ref _count);
 
     /// <returns>How many interrupts there have been, this one included.</returns>
     public int Interrupt()
     {
-        var number = Interlocked.Increment(ref count);
+        var number = Interlocked.Increment(ref _count);
         Action<string>? write;
         string? current;
-        lock (gate)
+        lock (_gate)
         {
-            write = report;
-            current = running?.Invoke();
+            write = _report;
+            current = _running?.Invoke();
         }
         if (number == 1)
         {
             write?.Invoke(current is null
                 ? "Interrupted: cancelling the build."
                 : $"Interrupted: cancelling {current} and letting it clean up. Interrupt again to see what is still running.");
-            source.Cancel();
+            _source.Cancel();
         }
         else
         {
@@ -46,27 +46,32 @@ public sealed class BuildInterrupts : IDisposable
     /// <summary>What runs now (the target, for how long, what is still cleaning up); null between targets.</summary>
     internal string? DescribeRunning()
     {
-        lock (gate)
-            return running?.Invoke();
+        lock (_gate)
+        {
+            return _running?.Invoke();
+        }
     }
 
     /// <summary>A line through the host's output, once a build runs (a stall warning, say).</summary>
     internal void Report(string message)
     {
         Action<string>? write;
-        lock (gate)
-            write = report;
+        lock (_gate)
+        {
+            write = _report;
+        }
+
         write?.Invoke(message);
     }
 
     internal void Attach(Action<string> reporter, Func<string?> describeRunning)
     {
-        lock (gate)
+        lock (_gate)
         {
-            report = reporter;
-            running = describeRunning;
+            _report = reporter;
+            _running = describeRunning;
         }
     }
 
-    public void Dispose() => source.Dispose();
+    public void Dispose() => _source.Dispose();
 }

@@ -14,65 +14,65 @@ namespace Kiln.Targets;
 internal sealed class ConsolePump : IDisposable
 {
     /// <summary>Beyond this much queued text (a reader that stopped reading) lines are dropped and counted, not kept.</summary>
-    const long MaxQueuedChars = 16 * 1024 * 1024;
+    private const long MaxQueuedChars = 16 * 1024 * 1024;
 
-    readonly Stream outputStream;
-    readonly Stream errorStream;
-    readonly SecretRedactor redactor;
-    readonly BlockingCollection<(bool IsError, string Text)> queue = [];
-    readonly Thread thread;
-    long queuedChars;
-    long dropped;
-    long lastWritten = Stopwatch.GetTimestamp();
-    long lastQueued = Stopwatch.GetTimestamp();
-    volatile bool outputBroken;
-    volatile bool errorBroken;
-    int busy;
+    private readonly Stream _outputStream;
+    private readonly Stream _errorStream;
+    private readonly SecretRedactor _redactor;
+    private readonly BlockingCollection<(bool IsError, string Text)> _queue = [];
+    private readonly Thread _thread;
+    private long _queuedChars;
+    private long _dropped;
+    private long _lastWritten = Stopwatch.GetTimestamp();
+    private long _lastQueued = Stopwatch.GetTimestamp();
+    private volatile bool _outputBroken;
+    private volatile bool _errorBroken;
+    private int _busy;
 
     public ConsolePump(Stream output, Stream error, SecretRedactor redactor)
     {
-        outputStream = output;
-        errorStream = error;
-        this.redactor = redactor;
-        this.output = new QueuedTextWriter(this, isError: false);
-        errorWriter = new QueuedTextWriter(this, isError: true);
-        thread = new Thread(Pump) { IsBackground = true, Name = "kiln console writer" };
-        thread.Start();
+        _outputStream = output;
+        _errorStream = error;
+        _redactor = redactor;
+        _output = new QueuedTextWriter(this, isError: false);
+        _errorWriter = new QueuedTextWriter(this, isError: true);
+        _thread = new Thread(Pump) { IsBackground = true, Name = "kiln console writer" };
+        _thread.Start();
     }
 
     public static Encoding Encoding { get; } = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
-    readonly QueuedTextWriter output;
-    readonly QueuedTextWriter errorWriter;
+    private readonly QueuedTextWriter _output;
+    private readonly QueuedTextWriter _errorWriter;
 
-    public TextWriter Output => output;
+    public TextWriter Output => _output;
 
-    public TextWriter Error => errorWriter;
+    public TextWriter Error => _errorWriter;
 
     /// <summary>The process's own standard output and error.</summary>
     public static ConsolePump ForStandardStreams(SecretRedactor redactor) =>
         new(FileDescriptorStream.Open(1), FileDescriptorStream.Open(2), redactor);
 
     /// <summary>How long nothing was written by anyone: what the stall watchdog watches.</summary>
-    public TimeSpan SinceLastOutput => Stopwatch.GetElapsedTime(Interlocked.Read(ref lastQueued));
+    public TimeSpan SinceLastOutput => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastQueued));
 
     internal void Enqueue(bool isError, string text)
     {
-        Interlocked.Exchange(ref lastQueued, Stopwatch.GetTimestamp());
-        if (Interlocked.Add(ref queuedChars, text.Length) > MaxQueuedChars)
+        Interlocked.Exchange(ref _lastQueued, Stopwatch.GetTimestamp());
+        if (Interlocked.Add(ref _queuedChars, text.Length) > MaxQueuedChars)
         {
-            Interlocked.Add(ref queuedChars, -text.Length);
-            Interlocked.Increment(ref dropped);
+            Interlocked.Add(ref _queuedChars, -text.Length);
+            Interlocked.Increment(ref _dropped);
             return;
         }
         try
         {
-            queue.Add((isError, text));
+            _queue.Add((isError, text));
         }
         catch (InvalidOperationException)
         {
             // Written after the host finished: it has nowhere to go.
-            Interlocked.Add(ref queuedChars, -text.Length);
+            Interlocked.Add(ref _queuedChars, -text.Length);
         }
     }
 
@@ -82,41 +82,47 @@ internal sealed class ConsolePump : IDisposable
     /// </summary>
     public bool Drain(TimeSpan stall)
     {
-        output.FlushAll();
-        errorWriter.FlushAll();
-        while (Interlocked.CompareExchange(ref queuedChars, 0, 0) > 0 || Volatile.Read(ref busy) != 0)
+        _output.FlushAll();
+        _errorWriter.FlushAll();
+        while (Interlocked.CompareExchange(ref _queuedChars, 0, 0) > 0 || Volatile.Read(ref _busy) != 0)
         {
-            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref lastWritten)) > stall)
+            if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastWritten)) > stall)
+            {
                 return false;
+            }
+
             Thread.Sleep(5);
         }
         return true;
     }
 
-    void Pump()
+    private void Pump()
     {
-        foreach (var (isError, text) in queue.GetConsumingEnumerable())
+        foreach (var (isError, text) in _queue.GetConsumingEnumerable())
         {
-            Volatile.Write(ref busy, 1);
-            Interlocked.Add(ref queuedChars, -text.Length);
-            Write(isError, redactor.Redact(text));
-            if (Interlocked.Read(ref dropped) > 0 && Interlocked.Read(ref queuedChars) < MaxQueuedChars / 2)
+            Volatile.Write(ref _busy, 1);
+            Interlocked.Add(ref _queuedChars, -text.Length);
+            Write(isError, _redactor.Redact(text));
+            if (Interlocked.Read(ref _dropped) > 0 && Interlocked.Read(ref _queuedChars) < MaxQueuedChars / 2)
             {
-                var count = Interlocked.Exchange(ref dropped, 0);
+                var count = Interlocked.Exchange(ref _dropped, 0);
                 Write(isError: true, string.Create(CultureInfo.InvariantCulture, $"[kiln: {count} pieces of output were dropped while nothing read the output]\n"));
             }
-            Interlocked.Exchange(ref lastWritten, Stopwatch.GetTimestamp());
-            Volatile.Write(ref busy, 0);
+            Interlocked.Exchange(ref _lastWritten, Stopwatch.GetTimestamp());
+            Volatile.Write(ref _busy, 0);
         }
     }
 
-    void Write(bool isError, string text)
+    private void Write(bool isError, string text)
     {
-        if (isError ? errorBroken : outputBroken)
+        if (isError ? _errorBroken : _outputBroken)
+        {
             return;
+        }
+
         try
         {
-            var stream = isError ? errorStream : outputStream;
+            var stream = isError ? _errorStream : _outputStream;
             stream.Write(Encoding.GetBytes(text));
             stream.Flush();
         }
@@ -124,16 +130,20 @@ internal sealed class ConsolePump : IDisposable
         {
             // The reader went away (EPIPE); later output has nowhere to go.
             if (isError)
-                errorBroken = true;
+            {
+                _errorBroken = true;
+            }
             else
-                outputBroken = true;
+            {
+                _outputBroken = true;
+            }
         }
     }
 
     public void Dispose()
     {
         // A thread blocked on a pipe nobody reads is a background one: it ends with the process.
-        queue.CompleteAdding();
-        thread.Join(TimeSpan.FromSeconds(1));
+        _queue.CompleteAdding();
+        _thread.Join(TimeSpan.FromSeconds(1));
     }
 }

@@ -9,8 +9,8 @@ namespace Kiln.Targets;
 /// </summary>
 internal sealed class FileDescriptorStream(int descriptor) : Stream
 {
-    const int Interrupted = 4; // EINTR
-    const int WouldBlock = 11; // EAGAIN: a parent left the descriptor non-blocking
+    private const int Interrupted = 4; // EINTR
+    private const int WouldBlock = 11; // EAGAIN: a parent left the descriptor non-blocking
 
     public override bool CanRead => false;
 
@@ -38,7 +38,10 @@ internal sealed class FileDescriptorStream(int descriptor) : Stream
             {
                 var error = Marshal.GetLastPInvokeError();
                 if (error == Interrupted)
+                {
                     continue;
+                }
+
                 if (error == WouldBlock)
                 {
                     Thread.Sleep(10);
@@ -52,7 +55,7 @@ internal sealed class FileDescriptorStream(int descriptor) : Stream
     }
 
     // A partial write (rare: a signal, a nearly full pipe) copies the rest rather than pinning into the array.
-    static nint WriteSome(int descriptor, byte[] buffer, int offset, int count) =>
+    private static nint WriteSome(int descriptor, byte[] buffer, int offset, int count) =>
         NativeWrite(descriptor, offset == 0 ? buffer : buffer[offset..(offset + count)], count);
 
     [DllImport("libc", EntryPoint = "write", SetLastError = true)]

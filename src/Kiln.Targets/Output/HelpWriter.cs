@@ -16,11 +16,20 @@ internal static class HelpWriter
         {
             var details = new List<string>();
             if (target.Description is { } description)
+            {
                 details.Add(description);
+            }
+
             if (target.Dependencies.Count > 0)
+            {
                 details.Add("[after: " + string.Join(", ", target.Dependencies.Select(d => d.Name)) + "]");
+            }
+
             if (target.Triggers.Count > 0)
+            {
                 details.Add("[triggers: " + string.Join(", ", target.Triggers.Select(t => t.Name)) + "]");
+            }
+
             output.Line($"  {Label(target).PadRight(width)}{string.Join(" ", details)}".TrimEnd(), Verbosity.Quiet);
         }
 
@@ -28,24 +37,34 @@ internal static class HelpWriter
         output.Line("Parameters (also read from KILN_<NAME> or <NAME> environment variables):", Verbosity.Quiet);
         var rows = parameters.Select(parameter => (Usage: $"{parameter.OptionName} <{(parameter.IsSecret ? "secret" : ValueConverter.Describe(parameter.ValueType))}>", Text: Describe(parameter, build))).ToList();
         if (rows.Count == 0)
+        {
             output.Line("  (none)", Verbosity.Quiet);
+        }
+
         var parameterWidth = rows.Concat(BuiltInOptions.Descriptions.Select(d => (d.Usage, Text: d.Description))).Max(row => row.Usage.Length) + 2;
         foreach (var (usage, text) in rows)
+        {
             output.Line($"  {usage.PadRight(parameterWidth)}{text}".TrimEnd(), Verbosity.Quiet);
+        }
 
         output.Line("", Verbosity.Quiet);
         output.Line("Options:", Verbosity.Quiet);
         foreach (var (usage, description) in BuiltInOptions.Descriptions)
+        {
             output.Line($"  {usage.PadRight(parameterWidth)}{description}", Verbosity.Quiet);
+        }
     }
 
-    static string Label(ExecutableTarget target) => target.IsDefault ? $"{target.Name} (default)" : target.Name;
+    private static string Label(ExecutableTarget target) => target.IsDefault ? $"{target.Name} (default)" : target.Name;
 
-    static string Describe(ParameterDescriptor parameter, object build)
+    private static string Describe(ParameterDescriptor parameter, object build)
     {
         var text = parameter.Description ?? "";
         if (parameter.IsSecret)
+        {
             return (text + " (secret: redacted from the log)").Trim();
+        }
+
         var value = parameter.ReadDefault(build);
         var shown = value switch
         {

@@ -8,7 +8,7 @@ namespace Kiln.Targets;
 /// </summary>
 internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretRedactor redactor)
 {
-    readonly Lock gate = new();
+    private readonly Lock _gate = new();
 
     public IAnsiConsole Console { get; } = console;
 
@@ -25,7 +25,10 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
     public void Line(string text, Verbosity minimum = Verbosity.Normal, Style? style = null)
     {
         if (Verbosity < minimum)
+        {
             return;
+        }
+
         Write(Redact(text), style);
     }
 
@@ -36,14 +39,20 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
     public void Warning(string text)
     {
         var redacted = Redact(text);
-        lock (gate)
+        lock (_gate)
         {
             if (Kind == HostKind.GitHubActions)
+            {
                 Raw($"::warning::{EscapeGitHubData(redacted)}");
+            }
             else if (Kind == HostKind.AzurePipelines)
+            {
                 Raw($"##vso[task.logissue type=warning]{EscapeAzure(redacted)}");
+            }
             else
+            {
                 Write($"warning: {redacted}", new Style(Color.Yellow));
+            }
         }
     }
 
@@ -52,7 +61,7 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
     {
         var text = Redact(message);
         var help = hint is null ? null : Redact(hint);
-        lock (gate)
+        lock (_gate)
         {
             if (Kind == HostKind.GitHubActions)
             {
@@ -66,15 +75,20 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
 
             Write($"error: {text}", new Style(Color.Red));
             if (help is not null)
+            {
                 Write($"hint: {help}", new Style(Color.Yellow));
+            }
         }
     }
 
     public void BeginTarget(string name)
     {
         if (Verbosity < Verbosity.Minimal)
+        {
             return;
-        lock (gate)
+        }
+
+        lock (_gate)
         {
             switch (Kind)
             {
@@ -87,7 +101,10 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
                 default:
                     var rule = new Rule($"[bold]{Markup.Escape(name)}[/]") { Justification = Justify.Left };
                     if (Kind == HostKind.Plain)
+                    {
                         rule.Border = BoxBorder.Ascii;
+                    }
+
                     Console.Write(rule);
                     break;
             }
@@ -97,47 +114,60 @@ internal sealed class HostOutput(IAnsiConsole console, HostKind kind, SecretReda
     public void EndTarget()
     {
         if (Verbosity < Verbosity.Minimal)
+        {
             return;
-        lock (gate)
+        }
+
+        lock (_gate)
         {
             if (Kind == HostKind.GitHubActions)
+            {
                 Raw("::endgroup::");
+            }
             else if (Kind == HostKind.AzurePipelines)
+            {
                 Raw("##[endgroup]");
+            }
         }
     }
 
     public void Render(Spectre.Console.Rendering.IRenderable renderable)
     {
-        lock (gate)
+        lock (_gate)
+        {
             Console.Write(renderable);
+        }
     }
 
-    void Write(string redacted, Style? style)
+    private void Write(string redacted, Style? style)
     {
-        lock (gate)
+        lock (_gate)
         {
             // Styled lines only where there are colours; everything else goes out verbatim, never wrapped.
             if (style is not null && Kind == HostKind.Terminal && Console.Profile.Capabilities.Ansi)
+            {
                 Console.Write(new Text(redacted + "\n", style));
+            }
             else
+            {
                 Raw(redacted);
+            }
         }
     }
 
     /// <summary>Workflow commands and log lines must reach the log exactly as written.</summary>
-    void Raw(string line)
+    private void Raw(string line)
     {
         Console.Profile.Out.Writer.Write(line + "\n");
         Console.Profile.Out.Writer.Flush();
     }
 
-    static string EscapeGitHubData(string value) =>
+    private static string EscapeGitHubData(string value) =>
         value.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
 
-    static string EscapeGitHubProperty(string value) =>
+    private static string EscapeGitHubProperty(string value) =>
         EscapeGitHubData(value).Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal);
 
-    static string EscapeAzure(string value) =>
+    private static string EscapeAzure(string value) =>
         value.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 }

@@ -20,7 +20,9 @@ internal static class PlanWriter
             output.Line($"  {number,2}. {target.Name.PadRight(width)}{note}".TrimEnd(), Verbosity.Quiet);
         }
         if (mermaidPath is not null)
+        {
             output.Line($"Mermaid graph: {mermaidPath}", Verbosity.Quiet);
+        }
     }
 
     public static string Mermaid(TargetGraph graph, ExecutionPlan plan)
@@ -28,15 +30,26 @@ internal static class PlanWriter
         var text = new StringBuilder();
         text.Append("flowchart LR\n");
         foreach (var target in graph.Targets)
+        {
             text.Append($"  {Id(target)}[\"{target.Name}\"]\n");
+        }
+
         foreach (var target in graph.Targets)
         {
             foreach (var dependency in target.Dependencies)
+            {
                 text.Append($"  {Id(dependency)} --> {Id(target)}\n");
+            }
+
             foreach (var triggered in target.Triggers)
+            {
                 text.Append($"  {Id(target)} -. triggers .-> {Id(triggered)}\n");
+            }
+
             foreach (var earlier in target.RunsAfter)
+            {
                 text.Append($"  {Id(earlier)} -. before .-> {Id(target)}\n");
+            }
         }
         text.Append("  classDef invoked stroke-width:3px;\n");
         text.Append("  classDef planned fill:#dff0d8;\n");
@@ -47,7 +60,10 @@ internal static class PlanWriter
             text.Append($"  class {Id(target)} {style};\n");
         }
         foreach (var target in plan.Invoked)
+        {
             text.Append($"  class {Id(target)} invoked;\n");
+        }
+
         return text.ToString();
     }
 
@@ -60,5 +76,5 @@ internal static class PlanWriter
         File.Move(temporary, path, overwrite: true);
     }
 
-    static string Id(ExecutableTarget target) => "t_" + Names.Normalize(target.Name);
+    private static string Id(ExecutableTarget target) => "t_" + Names.Normalize(target.Name);
 }

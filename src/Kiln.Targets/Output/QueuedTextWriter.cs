@@ -10,32 +10,39 @@ namespace Kiln.Targets;
 /// </summary>
 internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWriter
 {
-    readonly ThreadLocal<StringBuilder> lines = new(() => new StringBuilder(), trackAllValues: true);
-    readonly Lock gate = new();
+    private readonly ThreadLocal<StringBuilder> _lines = new(() => new StringBuilder(), trackAllValues: true);
+    private readonly Lock _gate = new();
 
-    StringBuilder Pending => lines.Value!;
+    private StringBuilder Pending => _lines.Value!;
 
     public override Encoding Encoding => ConsolePump.Encoding;
 
     public override void Write(char value)
     {
-        lock (gate)
+        lock (_gate)
         {
             Pending.Append(value);
             if (value == '\n')
+            {
                 Send();
+            }
         }
     }
 
     public override void Write(string? value)
     {
         if (string.IsNullOrEmpty(value))
+        {
             return;
-        lock (gate)
+        }
+
+        lock (_gate)
         {
             Pending.Append(value);
             if (value.Contains('\n', StringComparison.Ordinal))
+            {
                 SendWholeLines();
+            }
         }
     }
 
@@ -47,16 +54,18 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
 
     public override void Flush()
     {
-        lock (gate)
+        lock (_gate)
+        {
             Send();
+        }
     }
 
     /// <summary>Every thread's unfinished line, at the end of the run.</summary>
     public void FlushAll()
     {
-        lock (gate)
+        lock (_gate)
         {
-            foreach (var line in lines.Values.Where(line => line.Length > 0))
+            foreach (var line in _lines.Values.Where(line => line.Length > 0))
             {
                 pump.Enqueue(isError, line.ToString());
                 line.Clear();
@@ -72,7 +81,7 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
         return Task.CompletedTask;
     }
 
-    void SendWholeLines()
+    private void SendWholeLines()
     {
         var text = Pending.ToString();
         var end = text.LastIndexOf('\n') + 1;
@@ -80,10 +89,13 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
         Pending.Clear().Append(text, end, text.Length - end);
     }
 
-    void Send()
+    private void Send()
     {
         if (Pending.Length == 0)
+        {
             return;
+        }
+
         pump.Enqueue(isError, Pending.ToString());
         Pending.Clear();
     }
@@ -93,7 +105,7 @@ internal sealed class QueuedTextWriter(ConsolePump pump, bool isError) : TextWri
         if (disposing)
         {
             FlushAll();
-            lines.Dispose();
+            _lines.Dispose();
         }
         base.Dispose(disposing);
     }

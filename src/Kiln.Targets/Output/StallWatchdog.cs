@@ -12,21 +12,21 @@ internal sealed class StallWatchdog : IDisposable
     /// <summary>$KILN_STALL_WARNING (seconds, or a time span such as 00:10:00) sets it; 0 turns the watchdog off.</summary>
     public const string Variable = "KILN_STALL_WARNING";
 
-    static readonly TimeSpan DefaultLimit = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan DefaultLimit = TimeSpan.FromMinutes(5);
 
-    readonly Func<TimeSpan> sinceLastOutput;
-    readonly Func<string?> describeRunning;
-    readonly Action<string> report;
-    readonly Timer timer;
+    private readonly Func<TimeSpan> _sinceLastOutput;
+    private readonly Func<string?> _describeRunning;
+    private readonly Action<string> _report;
+    private readonly Timer _timer;
 
     public StallWatchdog(TimeSpan limit, Func<TimeSpan> sinceLastOutput, Func<string?> describeRunning, Action<string> report)
     {
         Limit = limit;
-        this.sinceLastOutput = sinceLastOutput;
-        this.describeRunning = describeRunning;
-        this.report = report;
+        _sinceLastOutput = sinceLastOutput;
+        _describeRunning = describeRunning;
+        _report = report;
         var period = TimeSpan.FromTicks(Math.Max(limit.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks));
-        timer = new Timer(_ => Check(), null, period, period);
+        _timer = new Timer(_ => Check(), null, period, period);
     }
 
     public TimeSpan Limit { get; }
@@ -36,7 +36,10 @@ internal sealed class StallWatchdog : IDisposable
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (environment[Variable] is not { } text)
+        {
             return DefaultLimit;
+        }
+
         TimeSpan? limit = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span
             : null;
@@ -49,13 +52,16 @@ internal sealed class StallWatchdog : IDisposable
         return limit <= TimeSpan.Zero ? null : limit;
     }
 
-    void Check()
+    private void Check()
     {
-        var quiet = sinceLastOutput();
-        if (quiet < Limit || describeRunning() is not { } running)
+        var quiet = _sinceLastOutput();
+        if (quiet < Limit || _describeRunning() is not { } running)
+        {
             return;
-        report($"Nothing printed for {Durations.Format(quiet)}; still running {running}.");
+        }
+
+        _report($"Nothing printed for {Durations.Format(quiet)}; still running {running}.");
     }
 
-    public void Dispose() => timer.Dispose();
+    public void Dispose() => _timer.Dispose();
 }

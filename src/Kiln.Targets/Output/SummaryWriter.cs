@@ -56,7 +56,7 @@ internal static class SummaryWriter
         return text.ToString();
     }
 
-    static string Icon(TargetStatus status) => status switch
+    private static string Icon(TargetStatus status) => status switch
     {
         TargetStatus.Succeeded or TargetStatus.Collective => "✅",
         TargetStatus.Failed => "❌",
@@ -65,18 +65,18 @@ internal static class SummaryWriter
         _ => "➖",
     };
 
-    static Style StatusStyle(TargetStatus status) => status switch
+    private static Style StatusStyle(TargetStatus status) => status switch
     {
         TargetStatus.Succeeded or TargetStatus.Collective => new Style(Color.Green),
         TargetStatus.Failed or TargetStatus.Aborted => new Style(Color.Red),
         _ => new Style(Color.Grey),
     };
 
-    static string OneLine(string text)
+    private static string OneLine(string text)
     {
         var line = text.ReplaceLineEndings(" ");
         return line.Length > 100 ? line[..97] + "..." : line;
     }
 
-    static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }

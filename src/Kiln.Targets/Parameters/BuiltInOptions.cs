@@ -10,7 +10,7 @@ internal static class BuiltInOptions
     public const string Verbosity = "verbosity";
     public const string NoLogo = "nologo";
 
-    static readonly HashSet<string> Reserved = [Help, Plan, Skip, Target, Verbosity, NoLogo, "h"];
+    private static readonly HashSet<string> Reserved = [Help, Plan, Skip, Target, Verbosity, NoLogo, "h"];
 
     public static bool IsReserved(string normalizedName) => Reserved.Contains(normalizedName);
 

@@ -34,9 +34,14 @@ internal sealed record CommandLine(IReadOnlyList<string> Targets, IReadOnlyList<
                 var existing = options.FindIndex(option => Names.Normalize(option.Name) == Names.Normalize(name));
                 current = existing >= 0 ? options[existing].Values : [];
                 if (existing < 0)
+                {
                     options.Add((name, current));
+                }
+
                 if (inline is not null)
+                {
                     current.Add(inline);
+                }
             }
             else if (current is null || (isFlag is not null && isFlag(Names.Normalize(options[^1].Name)) && !IsBoolLiteral(arg)))
             {
@@ -57,8 +62,8 @@ internal sealed record CommandLine(IReadOnlyList<string> Targets, IReadOnlyList<
     public static IEnumerable<string> SplitTargets(string value) =>
         value.Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    static bool IsBoolLiteral(string arg) => arg.ToUpperInvariant() is "TRUE" or "FALSE";
+    private static bool IsBoolLiteral(string arg) => arg.ToUpperInvariant() is "TRUE" or "FALSE";
 
-    static bool IsOption(string arg) =>
+    private static bool IsOption(string arg) =>
         arg is "-h" || (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2);
 }

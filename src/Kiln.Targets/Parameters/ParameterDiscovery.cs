@@ -5,7 +5,7 @@ namespace Kiln.Targets;
 /// <summary>Finds [Parameter] fields and properties on the build class, its bases and the components it implements.</summary>
 internal static class ParameterDiscovery
 {
-    const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+    private const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
     public static IReadOnlyList<ParameterDescriptor> Discover(Type buildType)
     {
@@ -17,7 +17,10 @@ internal static class ParameterDiscovery
             foreach (var member in type.GetMembers(Members))
             {
                 if (member.GetCustomAttribute<ParameterAttribute>() is not { } attribute)
+                {
                     continue;
+                }
+
                 var valueType = member switch
                 {
                     FieldInfo field => field.FieldType,
@@ -25,19 +28,28 @@ internal static class ParameterDiscovery
                     _ => null,
                 };
                 if (valueType is null)
+                {
                     continue;
+                }
+
                 var descriptor = new ParameterDescriptor(member, valueType, attribute, member.GetCustomAttribute<SecretAttribute>() is not null);
                 if (keys.TryGetValue(descriptor.Key, out var existing))
                 {
                     // An interface parameter implemented by a class property of the same name is one parameter.
                     if (existing.ValueType == valueType)
+                    {
                         continue;
+                    }
+
                     throw new UsageException(
                         $"Two parameters are both named '{descriptor.OptionName}': {existing.Member.DeclaringType?.Name}.{existing.MemberName} and {type.Name}.{descriptor.MemberName}.",
                         "Rename one of them.");
                 }
                 if (BuiltInOptions.IsReserved(descriptor.Key))
+                {
                     throw new UsageException($"The parameter '{descriptor.MemberName}' uses the built-in option name '{descriptor.OptionName}'.", "Rename the parameter.");
+                }
+
                 keys[descriptor.Key] = descriptor;
                 found.Add(descriptor);
             }
@@ -45,11 +57,14 @@ internal static class ParameterDiscovery
         return found;
     }
 
-    static IEnumerable<Type> Hierarchy(Type type)
+    private static IEnumerable<Type> Hierarchy(Type type)
     {
         var chain = new Stack<Type>();
         for (var current = type; current is not null && current != typeof(KilnBuild) && current != typeof(object); current = current.BaseType)
+        {
             chain.Push(current);
+        }
+
         return chain;
     }
 }

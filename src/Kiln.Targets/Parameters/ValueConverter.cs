@@ -13,7 +13,10 @@ internal static partial class ValueConverter
         {
             var list = Array.CreateInstance(element, values.Count);
             for (var i = 0; i < values.Count; i++)
+            {
                 list.SetValue(ConvertOne(element, values[i], optionName, isSecret), i);
+            }
+
             return target.IsArray || target.IsInterface ? list : Activator.CreateInstance(target, list);
         }
         if (IsMap(target))
@@ -23,17 +26,29 @@ internal static partial class ValueConverter
             {
                 var equals = value.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0)
+                {
                     throw Invalid(optionName, value, isSecret, "key=value");
+                }
+
                 map[value[..equals]] = value[(equals + 1)..];
             }
             return map;
         }
         if (target == typeof(bool) && values.Count == 0)
+        {
             return true;
+        }
+
         if (values.Count == 0)
+        {
             throw new UsageException($"{optionName} needs a value.", $"Write {optionName} <{Describe(type)}>.");
+        }
+
         if (values.Count > 1)
+        {
             throw new UsageException($"{optionName} takes one value but was given {values.Count}.", "Quote a value that contains spaces; only list parameters take several.");
+        }
+
         return ConvertOne(target, values[0], optionName, isSecret);
     }
 
@@ -48,11 +63,20 @@ internal static partial class ValueConverter
     {
         var target = Nullable.GetUnderlyingType(type) ?? type;
         if (ElementType(target) is { } element)
+        {
             return Describe(element) + "...";
+        }
+
         if (IsMap(target))
+        {
             return "key=value...";
+        }
+
         if (target.IsEnum)
+        {
             return string.Join('|', Enum.GetNames(target).Select(Names.Kebab));
+        }
+
         return target switch
         {
             _ when target == typeof(bool) => "bool",
@@ -63,10 +87,13 @@ internal static partial class ValueConverter
         };
     }
 
-    static object ConvertOne(Type type, string value, string optionName, bool isSecret)
+    private static object ConvertOne(Type type, string value, string optionName, bool isSecret)
     {
         if (type == typeof(string))
+        {
             return value;
+        }
+
         if (type == typeof(bool))
         {
             return value.ToUpperInvariant() switch
@@ -77,27 +104,41 @@ internal static partial class ValueConverter
             };
         }
         if (type == typeof(int))
+        {
             return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(optionName, value, isSecret, "a whole number");
+        }
+
         if (type == typeof(long))
+        {
             return long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(optionName, value, isSecret, "a whole number");
+        }
+
         if (type == typeof(double))
+        {
             return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(optionName, value, isSecret, "a number");
+        }
+
         if (type == typeof(TimeSpan))
+        {
             return ParseDuration(value) ?? throw Invalid(optionName, value, isSecret, "a duration such as 30s, 5m or 1h30m");
+        }
+
         if (type.IsEnum)
         {
             var wanted = Names.Normalize(value);
             foreach (var name in Enum.GetNames(type))
             {
                 if (Names.Normalize(name) == wanted)
+                {
                     return Enum.Parse(type, name);
+                }
             }
             throw Invalid(optionName, value, isSecret, string.Join(", ", Enum.GetNames(type).Select(Names.Kebab)));
         }
         throw new UsageException($"{optionName} has the type {type.Name}, which parameters do not support.", "Use string, bool, int, long, double, TimeSpan, an enum, or a list of them.");
     }
 
-    static TimeSpan? ParseDuration(string value)
+    private static TimeSpan? ParseDuration(string value)
     {
         var match = DurationPattern().Match(value.Trim());
         if (match.Success && match.Length > 0)
@@ -108,12 +149,18 @@ internal static partial class ValueConverter
         return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var span) ? span : null;
     }
 
-    static Type? ElementType(Type type)
+    private static Type? ElementType(Type type)
     {
         if (type.IsArray)
+        {
             return type.GetElementType();
+        }
+
         if (!type.IsGenericType || type.GetGenericArguments().Length != 1)
+        {
             return null;
+        }
+
         var definition = type.GetGenericTypeDefinition();
         return definition == typeof(IReadOnlyList<>) || definition == typeof(IEnumerable<>) || definition == typeof(IReadOnlyCollection<>)
             || definition == typeof(List<>) || definition == typeof(IList<>)
@@ -121,10 +168,10 @@ internal static partial class ValueConverter
             : null;
     }
 
-    static bool IsMap(Type type) =>
+    private static bool IsMap(Type type) =>
         type == typeof(Dictionary<string, string>) || type == typeof(IReadOnlyDictionary<string, string>) || type == typeof(IDictionary<string, string>);
 
-    static UsageException Invalid(string optionName, string value, bool isSecret, string expected) =>
+    private static UsageException Invalid(string optionName, string value, bool isSecret, string expected) =>
         new(isSecret ? $"{optionName} has an invalid value." : $"{optionName}: '{value}' is not valid.", $"Expected {expected}.");
 
     [GeneratedRegex(@"^(?:(?<h>\d+(?:\.\d+)?)h)?(?:(?<m>\d+(?:\.\d+)?)m(?!s))?(?:(?<s>\d+(?:\.\d+)?)s)?(?:(?<ms>\d+)ms)?$", RegexOptions.CultureInvariant)]

@@ -3,7 +3,7 @@ namespace Kiln.Targets;
 /// <summary>The targets that will run, in order, with those skipped before anything runs and why.</summary>
 internal sealed class ExecutionPlan(IReadOnlyList<ExecutableTarget> invoked, IReadOnlyList<ExecutableTarget> order)
 {
-    readonly Dictionary<ExecutableTarget, string> skipped = [];
+    private readonly Dictionary<ExecutableTarget, string> _skipped = [];
 
     public IReadOnlyList<ExecutableTarget> Invoked { get; } = invoked;
 
@@ -13,9 +13,9 @@ internal sealed class ExecutionPlan(IReadOnlyList<ExecutableTarget> invoked, IRe
 
     public bool IsInvoked(ExecutableTarget target) => Invoked.Contains(target);
 
-    public string? SkipReason(ExecutableTarget target) => skipped.GetValueOrDefault(target);
+    public string? SkipReason(ExecutableTarget target) => _skipped.GetValueOrDefault(target);
 
-    public bool IsSkipped(ExecutableTarget target) => skipped.ContainsKey(target);
+    public bool IsSkipped(ExecutableTarget target) => _skipped.ContainsKey(target);
 
-    public void Skip(ExecutableTarget target, string reason) => skipped.TryAdd(target, reason);
+    public void Skip(ExecutableTarget target, string reason) => _skipped.TryAdd(target, reason);
 }

@@ -13,24 +13,38 @@ internal static class Planner
         while (pending.TryDequeue(out var target))
         {
             if (!members.Add(target))
+            {
                 continue;
+            }
+
             foreach (var next in target.Dependencies.Concat(target.Triggers))
+            {
                 pending.Enqueue(next);
+            }
         }
 
         var order = new List<ExecutableTarget>();
         var visited = new HashSet<ExecutableTarget>();
         foreach (var root in invoked.Concat(graph.Targets.Where(members.Contains)))
+        {
             Visit(root);
+        }
+
         return new ExecutionPlan(invoked, order);
 
         void Visit(ExecutableTarget target)
         {
             // The graph has no cycles (checked on discovery), so a plain depth-first walk terminates.
             if (!visited.Add(target))
+            {
                 return;
+            }
+
             foreach (var predecessor in target.Predecessors.Where(members.Contains))
+            {
                 Visit(predecessor);
+            }
+
             order.Add(target);
         }
     }
@@ -41,9 +55,14 @@ internal static class Planner
         foreach (var target in plan.Order)
         {
             if (plan.IsInvoked(target))
+            {
                 continue;
+            }
+
             if (skipAll || (skip?.Contains(target) ?? false))
+            {
                 plan.Skip(target, "--skip");
+            }
         }
     }
 
@@ -53,7 +72,10 @@ internal static class Planner
         foreach (var target in plan.Order)
         {
             if (plan.IsSkipped(target))
+            {
                 continue;
+            }
+
             foreach (var condition in target.Definition.StaticConditions)
             {
                 bool holds;
@@ -81,11 +103,17 @@ internal static class Planner
             foreach (var target in plan.Order)
             {
                 if (plan.IsSkipped(target) || plan.IsInvoked(target))
+                {
                     continue;
+                }
+
                 var dependents = plan.Order.Where(other => other.Dependencies.Contains(target)).ToList();
                 var triggeredByRunning = target.TriggeredBy.Any(trigger => plan.Contains(trigger) && !plan.IsSkipped(trigger));
                 if (dependents.Count == 0 || triggeredByRunning)
+                {
                     continue;
+                }
+
                 if (dependents.All(dependent => plan.IsSkipped(dependent) && (dependent.Definition.SkippedDependencyBehavior == DependencyBehavior.Skip || propagated.Contains(dependent))))
                 {
                     plan.Skip(target, $"only needed by skipped {string.Join(", ", dependents.Select(d => d.Name))}");

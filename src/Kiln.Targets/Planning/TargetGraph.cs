@@ -8,23 +8,23 @@ namespace Kiln.Targets;
 /// </summary>
 internal sealed class TargetGraph
 {
-    const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+    private const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
 
-    readonly Dictionary<string, ExecutableTarget> byName;
-    readonly Dictionary<Delegate, ExecutableTarget> delegates = [];
+    private readonly Dictionary<string, ExecutableTarget> _byName;
+    private readonly Dictionary<Delegate, ExecutableTarget> _delegates = [];
 
-    TargetGraph(IReadOnlyList<ExecutableTarget> targets, Dictionary<string, ExecutableTarget> byName)
+    private TargetGraph(IReadOnlyList<ExecutableTarget> targets, Dictionary<string, ExecutableTarget> byName)
     {
         Targets = targets;
-        this.byName = byName;
+        _byName = byName;
     }
 
     public IReadOnlyList<ExecutableTarget> Targets { get; }
 
-    public ExecutableTarget? Find(string name) => byName.GetValueOrDefault(Names.Normalize(name));
+    public ExecutableTarget? Find(string name) => _byName.GetValueOrDefault(Names.Normalize(name));
 
     /// <summary>The target a property's delegate stands for (delegates of the same lambda and instance are equal).</summary>
-    public ExecutableTarget? Find(Target target) => delegates.GetValueOrDefault(target);
+    public ExecutableTarget? Find(Target target) => _delegates.GetValueOrDefault(target);
 
     public static TargetGraph Discover(object build)
     {
@@ -34,7 +34,10 @@ internal sealed class TargetGraph
 
         var chain = new Stack<Type>();
         for (var current = type; current is not null && current != typeof(KilnBuild) && current != typeof(object); current = current.BaseType)
+        {
             chain.Push(current);
+        }
+
         foreach (var declaring in chain)
         {
             foreach (var property in declaring.GetProperties(Members))
@@ -52,11 +55,17 @@ internal sealed class TargetGraph
             foreach (var property in component.GetProperties(Members))
             {
                 if (property.PropertyType != typeof(Target) || property.GetMethod is not { } getter)
+                {
                     continue;
+                }
+
                 var implementation = map.TargetMethods[Array.IndexOf(map.InterfaceMethods, getter)];
                 // A class property (or another interface's override) already provides this target.
                 if (implementation is null || !implementations.Add(implementation))
+                {
                     continue;
+                }
+
                 properties.Add((property.Name, getter));
             }
         }
@@ -77,8 +86,11 @@ internal sealed class TargetGraph
                 throw new UsageException($"Reading the target property '{name}' threw: {exception.InnerException?.Message}", "A target property only returns its lambda: Target Name => _ => _.Executes(...);");
             }
             if (read is not Target value)
+            {
                 throw new UsageException($"The target property '{name}' returned null.", "Declare it as Target Name => _ => _.Executes(...);");
-            if (graph.delegates.TryGetValue(value, out var aliased))
+            }
+
+            if (graph._delegates.TryGetValue(value, out var aliased))
             {
                 // Target Default => Compile; is another name for the same target.
                 byName.TryAdd(Names.Normalize(name), aliased);
@@ -86,11 +98,14 @@ internal sealed class TargetGraph
             }
             var key = Names.Normalize(name);
             if (byName.TryGetValue(key, out var clash))
+            {
                 throw new UsageException($"Two targets are named '{name}' and '{clash.Name}'.", "Target names are compared ignoring case and dashes; rename one.");
+            }
+
             var target = new ExecutableTarget(name, new TargetDefinition(), targets.Count);
             targets.Add(target);
             byName[key] = target;
-            graph.delegates[value] = target;
+            graph._delegates[value] = target;
             definitions.Add((target, value));
         }
 
@@ -110,13 +125,25 @@ internal sealed class TargetGraph
         {
             var definition = target.Definition;
             foreach (var dependency in graph.Resolve(target, definition.DependsOnTargets, build, "DependsOn"))
+            {
                 AddOnce(target.Dependencies, dependency);
+            }
+
             foreach (var dependent in graph.Resolve(target, definition.DependentForTargets, build, "DependentFor"))
+            {
                 AddOnce(dependent.Dependencies, target);
+            }
+
             foreach (var earlier in graph.Resolve(target, definition.AfterTargets, build, "After"))
+            {
                 AddOnce(target.RunsAfter, earlier);
+            }
+
             foreach (var later in graph.Resolve(target, definition.BeforeTargets, build, "Before"))
+            {
                 AddOnce(later.RunsAfter, target);
+            }
+
             foreach (var triggered in graph.Resolve(target, definition.TriggersTargets, build, "Triggers"))
             {
                 AddOnce(target.Triggers, triggered);
@@ -133,7 +160,7 @@ internal sealed class TargetGraph
         return graph;
     }
 
-    IEnumerable<ExecutableTarget> Resolve(ExecutableTarget owner, List<TargetReference> references, object build, string edge)
+    private IEnumerable<ExecutableTarget> Resolve(ExecutableTarget owner, List<TargetReference> references, object build, string edge)
     {
         foreach (var reference in references)
         {
@@ -141,29 +168,37 @@ internal sealed class TargetGraph
             if (value is null)
             {
                 if (reference.Optional)
+                {
                     continue;
+                }
+
                 throw new UsageException(
                     $"Target '{owner.Name}' uses {edge}<{reference.Component?.Name}>, but the build does not implement {reference.Component?.Name}.",
                     $"Implement {reference.Component?.Name} on the build class, or use Try{edge}<{reference.Component?.Name}> for an optional edge.");
             }
-            if (!delegates.TryGetValue(value, out var target))
+            if (!_delegates.TryGetValue(value, out var target))
             {
                 throw new UsageException(
                     $"Target '{owner.Name}' has a {edge} edge to a target that is not a Target property of the build.",
                     "Refer to targets through their properties (DependsOn(Compile)), not through new lambdas.");
             }
             if (target == owner)
+            {
                 throw new UsageException($"Target '{owner.Name}' names itself in {edge}.", "Remove the edge.");
+            }
+
             yield return target;
         }
     }
 
-    void ThrowOnCycle()
+    private void ThrowOnCycle()
     {
         var state = new Dictionary<ExecutableTarget, int>();
         var path = new List<ExecutableTarget>();
         foreach (var target in Targets)
+        {
             Visit(target);
+        }
 
         void Visit(ExecutableTarget target)
         {
@@ -180,15 +215,20 @@ internal sealed class TargetGraph
             state[target] = 1;
             path.Add(target);
             foreach (var predecessor in target.Predecessors)
+            {
                 Visit(predecessor);
+            }
+
             path.RemoveAt(path.Count - 1);
             state[target] = 2;
         }
     }
 
-    static void AddOnce(List<ExecutableTarget> list, ExecutableTarget target)
+    private static void AddOnce(List<ExecutableTarget> list, ExecutableTarget target)
     {
         if (!list.Contains(target))
+        {
             list.Add(target);
+        }
     }
 }

@@ -18,7 +18,9 @@ public sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20, 
         get
         {
             lock (_lock)
+            {
                 return [.. _lines];
+            }
         }
     }
 
@@ -44,7 +46,9 @@ public sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20, 
         {
             _lines.Enqueue(redactor?.Redact(line) ?? line);
             while (_lines.Count > capacity)
+            {
                 _lines.Dequeue();
+            }
         }
     }
 }

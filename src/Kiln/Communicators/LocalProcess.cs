@@ -49,16 +49,24 @@ public static class LocalProcess
             process.OutputDataReceived += (_, e) =>
             {
                 if (e.Data is null)
+                {
                     stdoutDone.TrySetResult();
+                }
                 else
+                {
                     output.StandardOutput(e.Data);
+                }
             };
             process.ErrorDataReceived += (_, e) =>
             {
                 if (e.Data is null)
+                {
                     stderrDone.TrySetResult();
+                }
                 else
+                {
                     output.StandardError(e.Data);
+                }
             };
             process.StandardInput.Close();
             process.BeginOutputReadLine();
@@ -85,9 +93,13 @@ public static class LocalProcess
         finally
         {
             if (ledgered is null)
+            {
                 process.Dispose();
+            }
             else
+            {
                 await ledgered.DisposeAsync();
+            }
         }
     }
 

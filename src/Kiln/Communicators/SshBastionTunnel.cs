@@ -45,7 +45,10 @@ internal sealed class SshBastionTunnel : IDisposable
 
         var methods = SshLogin.Methods(bastion.Username, key, bastion.Password);
         if (methods.Length == 0)
+        {
             throw new KilnException($"The bastion {bastion} has no way to log in.", "Set ssh_bastion_private_key_file or ssh_bastion_password.");
+        }
+
         var client = new SshClient(new Renci.SshNet.ConnectionInfo(bastion.Host, bastion.Port, bastion.Username, methods) { Timeout = timeout });
         client.HostKeyReceived += (_, e) => e.CanTrust = true;
         try
@@ -71,7 +74,9 @@ internal sealed class SshBastionTunnel : IDisposable
         try
         {
             if (_forward.IsStarted)
+            {
                 _forward.Stop();
+            }
         }
         catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or Renci.SshNet.Common.SshException)
         {

@@ -45,7 +45,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         get
         {
             lock (_pinLock)
+            {
                 return _pinnedHostKey;
+            }
         }
     }
 
@@ -61,7 +63,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     {
         log.Verbose($"ssh {endpoint}: {Describe(command)}");
         if (input is null && SudoReadsPassword(command))
+        {
             input = Encoding.UTF8.GetBytes(endpoint.Password + "\n");
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var client = await SshAsync(cancellationToken);
@@ -113,9 +118,14 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
             await pumps;
             if (sshCommand.ExitStatus is { } status)
+            {
                 return new CommandResult(status);
+            }
+
             if (sshCommand.ExitSignal is { } signal)
+            {
                 return new CommandResult(128 + SignalNumber(signal));
+            }
             // The channel closed without an exit status: the session (or the machine) went away under the command.
             return new CommandResult(null);
         }
@@ -180,7 +190,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     public async Task UploadDirectoryAsync(string localDirectory, string remoteDirectory, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(localDirectory))
+        {
             throw new KilnException($"Cannot upload '{localDirectory}': no such directory.");
+        }
+
         await SftpAsync(sftp => CreateRemoteDirectoryAsync(sftp, remoteDirectory, DirectoryMode(localDirectory), cancellationToken), Idempotent, cancellationToken);
         await UploadTreeAsync(new DirectoryInfo(localDirectory), RemotePath.TrimEnd(remoteDirectory), cancellationToken);
     }
@@ -197,21 +210,24 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                 var reporter = new TransferProgress(task);
                 await sftp.DownloadFileAsync(remotePath, destination, new SyncProgress<DownloadFileProgressReport>(r => reporter.Report((long)r.TotalBytesDownloaded)), cancellationToken);
             },
-            destination.CanSeek
-                ? () =>
-                {
-                    destination.Position = start;
-                    destination.SetLength(start);
-                }
-                : null,
+            destination.CanSeek ? Rewind : null,
             cancellationToken);
+
+        void Rewind()
+        {
+            destination.Position = start;
+            destination.SetLength(start);
+        }
     }
 
     public async Task DownloadDirectoryAsync(string remoteDirectory, string localDirectory, CancellationToken cancellationToken)
     {
         var attributes = await SftpAsync(sftp => StatAsync(sftp, remoteDirectory, cancellationToken), Idempotent, cancellationToken);
         if (attributes is not { IsDirectory: true })
+        {
             throw new KilnException($"Cannot download '{remoteDirectory}' from {endpoint}: no such directory.");
+        }
+
         Directory.CreateDirectory(localDirectory);
         await DownloadTreeAsync(RemotePath.TrimEnd(remoteDirectory), localDirectory, cancellationToken);
     }
@@ -306,7 +322,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                 await foreach (var entry in sftp.ListDirectoryAsync(remote, cancellationToken))
                 {
                     if (entry.Name is not ("." or ".."))
+                    {
                         list.Add(entry);
+                    }
                 }
 
                 return list;
@@ -328,7 +346,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             {
                 var linkTarget = await ReadLinkAsync(remote + "/" + entry.Name, cancellationToken);
                 if (File.Exists(target) || Directory.Exists(target))
+                {
                     File.Delete(target);
+                }
+
                 File.CreateSymbolicLink(target, linkTarget);
             }
             else if (entry.IsRegularFile)
@@ -338,7 +359,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                 try
                 {
                     await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+                    {
                         await DownloadAsync(remote + "/" + entry.Name, stream, cancellationToken);
+                    }
+
                     UnixModes.Set(partial, mode);
                     File.Move(partial, target, overwrite: true);
                 }
@@ -360,7 +384,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         var output = new CommandOutputTail(capacity: 5);
         var result = await ExecuteAsync(new RemoteCommand($"ln -sfn -- {ShellQuote.Quote(linkTarget)} {ShellQuote.Quote(path)}"), output, cancellationToken);
         if (result.ExitCode != 0)
+        {
             throw new KilnException($"Cannot create the symbolic link '{path}' on {endpoint} (exit code {result.ExitCode}).{output.Describe()}");
+        }
     }
 
     // SFTP's readlink is not exposed by SSH.NET; the shell has it.
@@ -369,7 +395,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         var output = new CommandOutputTail(capacity: 2);
         var result = await ExecuteAsync(new RemoteCommand("readlink -- " + ShellQuote.Quote(path)), output, cancellationToken);
         if (result.ExitCode != 0 || output.LastLines.Count != 1)
+        {
             throw new KilnException($"Cannot read the symbolic link '{path}' on {endpoint} (exit code {result.ExitCode}).{output.Describe()}");
+        }
+
         return output.LastLines[0];
     }
 
@@ -383,9 +412,13 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             current = current.Length == 0 ? "/" + part : current + "/" + part;
             var attributes = await StatAsync(sftp, current, cancellationToken);
             if (attributes is null)
+            {
                 await sftp.CreateDirectoryAsync(current, cancellationToken);
+            }
             else if (!attributes.IsDirectory)
+            {
                 throw new KilnException($"Cannot create directory '{current}': a file of that name exists.");
+            }
         }
 
         await ChangeModeAsync(sftp, trimmed, mode, cancellationToken);
@@ -425,29 +458,21 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
 
     private static UnixFileMode DirectoryMode(string path) => UnixModes.Get(path, UnixModes.DefaultDirectory);
 
-    private static UnixFileMode ModeOf(SftpFileAttributes a)
-    {
-        var mode = UnixFileMode.None;
-        if (a.OwnerCanRead) mode |= UnixFileMode.UserRead;
-        if (a.OwnerCanWrite) mode |= UnixFileMode.UserWrite;
-        if (a.OwnerCanExecute) mode |= UnixFileMode.UserExecute;
-        if (a.GroupCanRead) mode |= UnixFileMode.GroupRead;
-        if (a.GroupCanWrite) mode |= UnixFileMode.GroupWrite;
-        if (a.GroupCanExecute) mode |= UnixFileMode.GroupExecute;
-        if (a.OthersCanRead) mode |= UnixFileMode.OtherRead;
-        if (a.OthersCanWrite) mode |= UnixFileMode.OtherWrite;
-        if (a.OthersCanExecute) mode |= UnixFileMode.OtherExecute;
-        if (a.IsUIDBitSet) mode |= UnixFileMode.SetUser;
-        if (a.IsGroupIDBitSet) mode |= UnixFileMode.SetGroup;
-        if (a.IsStickyBitSet) mode |= UnixFileMode.StickyBit;
-        return mode;
-    }
+    private static UnixFileMode ModeOf(SftpFileAttributes a) =>
+        Bit(a.OwnerCanRead, UnixFileMode.UserRead) | Bit(a.OwnerCanWrite, UnixFileMode.UserWrite) | Bit(a.OwnerCanExecute, UnixFileMode.UserExecute)
+        | Bit(a.GroupCanRead, UnixFileMode.GroupRead) | Bit(a.GroupCanWrite, UnixFileMode.GroupWrite) | Bit(a.GroupCanExecute, UnixFileMode.GroupExecute)
+        | Bit(a.OthersCanRead, UnixFileMode.OtherRead) | Bit(a.OthersCanWrite, UnixFileMode.OtherWrite) | Bit(a.OthersCanExecute, UnixFileMode.OtherExecute)
+        | Bit(a.IsUIDBitSet, UnixFileMode.SetUser) | Bit(a.IsGroupIDBitSet, UnixFileMode.SetGroup) | Bit(a.IsStickyBitSet, UnixFileMode.StickyBit);
+
+    private static UnixFileMode Bit(bool set, UnixFileMode flag) => set ? flag : UnixFileMode.None;
 
     private static async Task PumpAsync(Stream stream, Action<string> sink)
     {
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
         while (await reader.ReadLineAsync() is { } line)
+        {
             sink(line);
+        }
     }
 
     private static bool IsMissingSubsystem(SshException ex) =>
@@ -482,7 +507,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         try
         {
             if (_ssh is { IsConnected: true })
+            {
                 return _ssh;
+            }
+
             _ssh?.Dispose();
             _ssh = null;
             _ssh = await WaitForConnectionAsync(info => new SshClient(info), cancellationToken);
@@ -522,7 +550,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             {
                 await DropAsync(sftp);
                 if (attempt > 1 || rewind is null)
+                {
                     throw new KilnException($"The SFTP connection to {endpoint} was lost: {ex.Message}", "The machine went away during a transfer (a reboot?).");
+                }
+
                 log.Verbose($"sftp {endpoint}: the connection was lost ({ex.Message}); reconnecting");
                 rewind();
             }
@@ -540,9 +571,15 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         try
         {
             if (ReferenceEquals(_ssh, client))
+            {
                 _ssh = null;
+            }
+
             if (ReferenceEquals(_sftp, client))
+            {
                 _sftp = null;
+            }
+
             client.Dispose();
         }
         finally
@@ -558,7 +595,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         try
         {
             if (_sftp is { IsConnected: true })
+            {
                 return _sftp;
+            }
+
             _sftp?.Dispose();
             _sftp = null;
             _sftp = await WaitForConnectionAsync(info => new SftpClient(info), cancellationToken);
@@ -583,7 +623,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             var remaining = endpoint.Timeout - watch.Elapsed;
             var attemptTimeout = remaining < HandshakeTimeout ? remaining : HandshakeTimeout;
             if (attemptTimeout < TimeSpan.FromSeconds(1))
+            {
                 attemptTimeout = TimeSpan.FromSeconds(1);
+            }
+
             var (host, port, bastionError) = await RouteAsync(attemptTimeout, cancellationToken);
             if (bastionError is not null)
             {
@@ -607,7 +650,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                     // busy emulated CPU may take longer than that to open one, which is not a lost connection.
                     client.ConnectionInfo.Timeout = endpoint.Timeout;
                     if (attempts > 0)
+                    {
                         log.Info($"SSH on {endpoint.Host}:{endpoint.Port} answered after {Seconds(watch.Elapsed)}");
+                    }
+
                     return client;
                 }
                 catch (SshException ex) when (client is SftpClient && IsMissingSubsystem(ex))
@@ -625,7 +671,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
                     // An attempt cut short by the overall deadline says nothing new; the error before it says more.
                     var cutShort = attemptTimeout < HandshakeTimeout && ex is OperationCanceledException or SshOperationTimeoutException;
                     if (!(cutShort && attempts > 0))
+                    {
                         lastError = DescribeFailure(ex);
+                    }
                 }
                 catch
                 {
@@ -636,7 +684,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             }
 
             if (attempts++ == 0)
+            {
                 log.Info($"waiting for SSH on {endpoint.Host}:{endpoint.Port} as {endpoint.Username} (up to {Seconds(endpoint.Timeout)}; {lastError})");
+            }
+
             if (watch.Elapsed >= endpoint.Timeout)
             {
                 throw new KilnException(
@@ -662,9 +713,15 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private async Task<(string Host, int Port, string? Error)> RouteAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (endpoint.Bastion is not { } bastion)
+        {
             return (endpoint.Host, endpoint.Port, null);
+        }
+
         if (_tunnel is { IsOpen: true } open)
+        {
             return ("127.0.0.1", open.LocalPort, null);
+        }
+
         _tunnel?.Dispose();
         _tunnel = null;
         try
@@ -682,7 +739,10 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
     private PrivateKeyFile LoadKey()
     {
         if (_key is not null)
+        {
             return _key;
+        }
+
         try
         {
             return _key = new PrivateKeyFile(endpoint.PrivateKeyPath);
@@ -704,7 +764,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
             _pinnedHostKey ??= presented;
             e.CanTrust = _pinnedHostKey == presented;
             if (!e.CanTrust)
+            {
                 _rejectedHostKey = presented;
+            }
         }
     }
 
@@ -761,10 +823,15 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         public void Report(long total)
         {
             if (task is null)
+            {
                 return;
+            }
+
             var delta = Interlocked.Exchange(ref _reported, total);
             if (total > delta)
+            {
                 task.Advance(total - delta);
+            }
         }
     }
 
@@ -783,7 +850,9 @@ public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgre
         public void StandardError(string line)
         {
             lock (errors)
+            {
                 errors.AppendLine(line);
+            }
         }
     }
 }

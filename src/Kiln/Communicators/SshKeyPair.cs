@@ -54,7 +54,10 @@ public sealed class SshKeyPair : IDisposable
     public static async Task<SshKeyPair> CreateInAsync(string directory, string comment, CancellationToken cancellationToken)
     {
         if (System.IO.Directory.Exists(directory))
+        {
             throw new IOException($"'{directory}' exists already; a key directory must be new so no one else can have opened it.");
+        }
+
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(directory)!);
         UnixModes.CreateDirectory(directory, UnixModes.OwnerOnlyDirectory);
         try
@@ -92,7 +95,10 @@ public sealed class SshKeyPair : IDisposable
     {
         var startInfo = new ProcessStartInfo("ssh-keygen");
         foreach (var argument in new[] { "-q", "-t", type, "-N", "", "-C", comment, "-f", path })
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         if (bits is not null)
         {
             startInfo.ArgumentList.Add("-b");
@@ -102,14 +108,19 @@ public sealed class SshKeyPair : IDisposable
         var output = new CommandOutputTail();
         var exitCode = await LocalProcess.RunAsync(startInfo, output, cancellationToken);
         if (exitCode != 0)
+        {
             errors.AppendLine($"{type}: exit code {exitCode}: {string.Join(" ", output.LastLines)}");
+        }
+
         return exitCode;
     }
 
     public void Dispose()
     {
         if (System.IO.Directory.Exists(Directory))
+        {
             System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 
     public override string ToString() => $"{KeyType} {Fingerprint}";

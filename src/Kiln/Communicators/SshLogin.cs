@@ -13,7 +13,10 @@ internal static class SshLogin
     {
         var methods = new List<AuthenticationMethod>();
         if (key is not null)
+        {
             methods.Add(new PrivateKeyAuthenticationMethod(username, key));
+        }
+
         if (!string.IsNullOrEmpty(password))
         {
             methods.Add(new PasswordAuthenticationMethod(username, password));
@@ -28,6 +31,8 @@ internal static class SshLogin
     private static void Answer(AuthenticationPromptEventArgs e, string password)
     {
         foreach (var prompt in e.Prompts)
+        {
             prompt.Response = password;
+        }
     }
 }

@@ -14,14 +14,20 @@ internal static class UnixModes
     public static void Set(string path, UnixFileMode mode)
     {
         if (!OperatingSystem.IsWindows())
+        {
             File.SetUnixFileMode(path, mode);
+        }
     }
 
     public static void CreateDirectory(string path, UnixFileMode mode)
     {
         if (OperatingSystem.IsWindows())
+        {
             Directory.CreateDirectory(path);
+        }
         else
+        {
             Directory.CreateDirectory(path, mode);
+        }
     }
 }

@@ -220,7 +220,8 @@ public sealed class Interpolator
                 return _environment.TryGetValue(path[1], out var env)
                     ? new TextValue(env)
                     : throw new EvaluationException($"the environment variable '{path[1]}' is not set", offset,
-                        $"Set it, or give a fallback: {{{{ default(env.{path[1]}, \"...\") }}}}.") { Unset = true };
+                        $"Set it, or give a fallback: {{{{ default(env.{path[1]}, \"...\") }}}}.")
+                    { Unset = true };
 
             case "build":
                 Expect(reference, 2);

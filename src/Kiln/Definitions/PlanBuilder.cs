@@ -115,11 +115,31 @@ internal static class PlanBuilder
         }
 
         var parts = new List<string>();
-        if (duration.Days > 0) parts.Add($"{duration.Days}d");
-        if (duration.Hours > 0) parts.Add($"{duration.Hours}h");
-        if (duration.Minutes > 0) parts.Add($"{duration.Minutes}m");
-        if (duration.Seconds > 0) parts.Add($"{duration.Seconds}s");
-        if (duration.Milliseconds > 0) parts.Add($"{duration.Milliseconds}ms");
+        if (duration.Days > 0)
+        {
+            parts.Add($"{duration.Days}d");
+        }
+
+        if (duration.Hours > 0)
+        {
+            parts.Add($"{duration.Hours}h");
+        }
+
+        if (duration.Minutes > 0)
+        {
+            parts.Add($"{duration.Minutes}m");
+        }
+
+        if (duration.Seconds > 0)
+        {
+            parts.Add($"{duration.Seconds}s");
+        }
+
+        if (duration.Milliseconds > 0)
+        {
+            parts.Add($"{duration.Milliseconds}ms");
+        }
+
         return string.Concat(parts);
     }
 }

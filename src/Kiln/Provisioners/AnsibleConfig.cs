@@ -33,12 +33,18 @@ public sealed class AnsibleConfig : ProvisionerConfig, IValidatableConfig, ILoca
     public IEnumerable<ConfigProblem> Validate()
     {
         if (string.IsNullOrWhiteSpace(PlaybookFile))
+        {
             yield return new ConfigProblem("playbook_file", "must not be empty", "for example `playbook_file: ansible/site.yml`");
+        }
 
         foreach (var name in Env.Keys.Where(n => !ShellQuote.IsValidName(n)))
+        {
             yield return new ConfigProblem($"env.{name}", $"'{name}' is not a valid environment variable name", "use letters, digits and underscores, not starting with a digit");
+        }
 
         foreach (var group in Groups.Where(g => g.Length == 0 || g.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '_')))
+        {
             yield return new ConfigProblem("groups", $"'{group}' is not a valid Ansible group name", "use letters, digits and underscores");
+        }
     }
 }

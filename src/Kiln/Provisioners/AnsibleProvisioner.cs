@@ -28,7 +28,9 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
         var connection = ProvisionerCommunicator.RequireSsh(state, Type);
         var playbook = context.Image.ResolvePath(config.PlaybookFile);
         if (!File.Exists(playbook))
+        {
             throw new KilnException($"ansible: playbook '{config.PlaybookFile}' not found (looked for {playbook}).", "Paths are relative to the definition file.");
+        }
 
         var scratch = Path.Combine(context.WorkDirectory, "ansible-" + Guid.NewGuid().ToString("N")[..8]);
         await using var directory = await LedgeredDirectory.CreateAsync(context.Ledger, scratch, cancellationToken);
@@ -39,9 +41,14 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
 
         var startInfo = new ProcessStartInfo(config.Command) { WorkingDirectory = context.Image.Directory };
         foreach (var argument in (string[])["-i", inventory, .. config.ExtraArguments, playbook])
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         foreach (var (name, value) in Environment(config, state, directory.Path))
+        {
             startInfo.Environment[name] = value;
+        }
 
         context.Log.Info($"ansible: running {config.PlaybookFile} against {config.User ?? connection.Username}@{connection.Host}:{connection.Port}");
         var output = new CommandOutputTail(context.Log, redactor: context.Redactor);
@@ -68,10 +75,16 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
         };
         var children = new JsonObject();
         foreach (var group in config.Groups.Distinct(StringComparer.Ordinal))
+        {
             children[group] = new JsonObject { ["hosts"] = new JsonObject { [config.HostAlias] = new JsonObject() } };
+        }
+
         var all = new JsonObject { ["hosts"] = new JsonObject { [config.HostAlias] = host } };
         if (children.Count > 0)
+        {
             all["children"] = children;
+        }
+
         return new JsonObject { ["all"] = all }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -88,7 +101,10 @@ public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHo
         // Line by line into the build log as it happens, not in blocks when Python's buffer fills.
         environment["PYTHONUNBUFFERED"] = "1";
         foreach (var (name, value) in config.Env)
+        {
             environment[name] = value;
+        }
+
         return environment;
     }
 }

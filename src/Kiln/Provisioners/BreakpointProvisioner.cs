@@ -28,7 +28,10 @@ public sealed class BreakpointProvisioner : Provisioner<BreakpointConfig>
 
         context.Log.Info($"breakpoint{note}");
         if (state.Communicator?.Connection is { } connection)
+        {
             context.Log.Info($"reach the machine with: {connection.SshCommand}");
+        }
+
         await context.Interaction.WaitForEnterAsync("Press Enter to continue the build", cancellationToken);
     }
 }

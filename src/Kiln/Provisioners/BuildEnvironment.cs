@@ -30,7 +30,10 @@ internal static class BuildEnvironment
     {
         var environment = For(state);
         foreach (var (name, value) in env)
+        {
             environment[name] = value;
+        }
+
         return environment;
     }
 }

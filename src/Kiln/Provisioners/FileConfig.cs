@@ -30,12 +30,18 @@ public sealed class FileConfig : ProvisionerConfig, IValidatableConfig, ILocalPa
         }
 
         if (Content is not null && Direction == FileDirection.Download)
+        {
             yield return new ConfigProblem("content", "content can only be uploaded", "use `direction: upload`, or `source:` to download a file");
+        }
 
         if (Content is not null && Destination.EndsWith('/'))
+        {
             yield return new ConfigProblem("destination", "content needs a file name, not a directory", "for example `destination: /etc/motd`");
+        }
 
         if (string.IsNullOrWhiteSpace(Destination))
+        {
             yield return new ConfigProblem("destination", "must not be empty");
+        }
     }
 }

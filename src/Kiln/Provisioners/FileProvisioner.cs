@@ -96,7 +96,10 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
         try
         {
             await using (var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
                 await communicator.DownloadAsync(source, stream, cancellationToken);
+            }
+
             File.Move(partial, target, overwrite: true);
         }
         finally
@@ -113,18 +116,26 @@ public sealed class FileProvisioner : Provisioner<FileConfig>
         var result = await communicator.ExecuteAsync(
             new RemoteCommand($"if [ -d {quoted} ]; then echo d; elif [ -e {quoted} ]; then echo f; else echo n; fi"), output, cancellationToken);
         if (result.ExitCode != 0 || output.LastLines is not [{ Length: 1 } line])
+        {
             throw new KilnException($"file: could not look at '{path}' on the machine (exit code {result.ExitCode}).{output.Describe()}");
+        }
+
         return line[0];
     }
 
     private async Task MakeRemoteDirectoryAsync(ICommunicator communicator, string directory, CancellationToken cancellationToken)
     {
         if (directory is "" or "/" or ".")
+        {
             return;
+        }
+
         var output = new CommandOutputTail(capacity: 5);
         var result = await communicator.ExecuteAsync(new RemoteCommand("mkdir -p -- " + ShellQuote.Quote(directory)), output, cancellationToken);
         if (result.ExitCode != 0)
+        {
             throw new KilnException($"file: could not create '{directory}' on the machine (exit code {result.ExitCode}).{output.Describe()}");
+        }
     }
 
     private static string ParentOf(string remotePath)

@@ -48,24 +48,36 @@ public sealed class PuppetMasterlessConfig : ProvisionerConfig, IValidatableConf
     public IEnumerable<ConfigProblem> Validate()
     {
         if (string.IsNullOrWhiteSpace(ManifestFile))
+        {
             yield return new ConfigProblem("manifest_file", "must not be empty", "for example `manifest_file: puppet/site.pp`");
+        }
 
         if (!ExecuteCommand.Contains("{manifest_file}", StringComparison.Ordinal))
+        {
             yield return new ConfigProblem("execute_command", "must contain {manifest_file}, the uploaded manifest", $"the default is `{DefaultExecuteCommand}`");
+        }
 
         foreach (var name in Facter.Keys.Where(n => !ShellQuote.IsValidName("FACTER_" + n)))
+        {
             yield return new ConfigProblem($"facter.{name}", $"'{name}' is not a valid fact name", "use letters, digits and underscores");
+        }
 
         if (HieraDataDir is not null && HieraConfigPath is null)
+        {
             yield return new ConfigProblem("hiera_data_dir", "Hiera data needs a hiera_config_path that points at it", "add hiera_config_path: hiera.yaml with a datadir relative to it");
+        }
 
         foreach (var (key, path) in new[] { ("staging_directory", StagingDirectory), ("working_directory", WorkingDirectory ?? "/") })
         {
             if (!path.StartsWith('/'))
+            {
                 yield return new ConfigProblem(key, "must be an absolute path on the machine", "for example `/tmp/kiln-puppet-masterless`");
+            }
         }
 
         if (ValidExitCodes.Count == 0)
+        {
             yield return new ConfigProblem("valid_exit_codes", "no exit code would count as success", "for example `valid_exit_codes: [0, 2]`");
+        }
     }
 }

@@ -172,7 +172,9 @@ public sealed class PuppetMasterlessProvisioner : Provisioner<PuppetMasterlessCo
         {
             var result = await communicator.ExecuteAsync(new RemoteCommand($"rm -rf -- {ShellQuote.Quote(staging)}") { Sudo = sudo }, new CommandOutputTail(), bounded.Token);
             if (result.ExitCode != 0)
+            {
                 context.Log.Warn($"puppet-masterless: could not remove {staging} from the machine (exit code {result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none: disconnected"})");
+            }
         }
         catch (Exception ex) when (ex is KilnException or OperationCanceledException)
         {
@@ -193,7 +195,9 @@ public sealed class PuppetMasterlessProvisioner : Provisioner<PuppetMasterlessCo
             get
             {
                 lock (_errors)
+                {
                     return [.. _errors];
+                }
             }
         }
 
@@ -212,11 +216,16 @@ public sealed class PuppetMasterlessProvisioner : Provisioner<PuppetMasterlessCo
         private void Keep(string line)
         {
             if (!line.StartsWith("Error:", StringComparison.Ordinal))
+            {
                 return;
+            }
+
             lock (_errors)
             {
                 if (_errors.Count < 20)
+                {
                     _errors.Add(redactor.Redact(line));
+                }
             }
         }
     }

@@ -54,15 +54,23 @@ public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig, ILocalP
         }
 
         if (!ShellTemplate.HasPath(ExecuteCommand))
+        {
             yield return new ConfigProblem("execute_command", "must contain {path}, where the script is", $"the default is `{DefaultExecuteCommand}`");
+        }
 
         foreach (var name in Env.Keys.Where(n => !ShellQuote.IsValidName(n)))
+        {
             yield return new ConfigProblem($"env.{name}", $"'{name}' is not a valid environment variable name", "use letters, digits and underscores, not starting with a digit");
+        }
 
         if (ValidExitCodes.Count == 0)
+        {
             yield return new ConfigProblem("valid_exit_codes", "no exit code would count as success", "for example `valid_exit_codes: [0, 2]`");
+        }
 
         if (!RemoteFolder.StartsWith('/'))
+        {
             yield return new ConfigProblem("remote_folder", "must be an absolute path on the machine", "for example `/tmp`");
+        }
     }
 }

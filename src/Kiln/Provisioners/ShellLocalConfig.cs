@@ -53,9 +53,13 @@ public sealed class ShellLocalConfig : ProvisionerConfig, IValidatableConfig, IL
         }
 
         foreach (var name in Env.Keys.Where(n => !ShellQuote.IsValidName(n)))
+        {
             yield return new ConfigProblem($"env.{name}", $"'{name}' is not a valid environment variable name", "use letters, digits and underscores, not starting with a digit");
+        }
 
         if (ValidExitCodes.Count == 0)
+        {
             yield return new ConfigProblem("valid_exit_codes", "no exit code would count as success", "for example `valid_exit_codes: [0, 2]`");
+        }
     }
 }

@@ -24,7 +24,9 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
             ? context.Image.Directory
             : context.Image.ResolvePath(config.WorkingDirectory);
         foreach (var (name, value) in Environment(config, state))
+        {
             startInfo.Environment[name] = value;
+        }
 
         context.Log.Info($"shell-local: running {description}");
         var output = new CommandOutputTail(context.Log, redactor: context.Redactor);
@@ -45,7 +47,10 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
         {
             var path = context.Image.ResolvePath(script);
             if (!File.Exists(path))
+            {
                 throw new KilnException($"shell-local: script '{script}' not found (looked for {path}).", "Paths are relative to the definition file.");
+            }
+
             var executable = (UnixModes.Get(path, UnixFileMode.None) & UnixFileMode.UserExecute) != 0;
             var startInfo = executable ? new ProcessStartInfo(path) : new ProcessStartInfo(config.Shell) { ArgumentList = { path } };
             return (startInfo, $"script {script}");
@@ -55,7 +60,10 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
         var arguments = config.Command is null ? new[] { "-e", "-c", text } : ["-c", text];
         var shell = new ProcessStartInfo(config.Shell);
         foreach (var argument in arguments)
+        {
             shell.ArgumentList.Add(argument);
+        }
+
         return (shell, config.Command is null ? $"{config.Inline.Count} inline command(s)" : $"'{config.Command}'");
     }
 
@@ -71,7 +79,10 @@ public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
         }
 
         foreach (var (name, value) in config.Env)
+        {
             environment[name] = value;
+        }
+
         return environment;
     }
 }

@@ -87,7 +87,9 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
             var output = new CommandOutputTail();
             var result = await communicator.ExecuteAsync(new RemoteCommand("rm -f -- " + ShellQuote.Quote(remotePath)), output, bounded.Token);
             if (result.ExitCode != 0)
+            {
                 log.Warn($"shell: could not remove {remotePath} from the machine (exit code {result.ExitCode?.ToString() ?? "none: disconnected"}){output.Describe()}");
+            }
         }
         catch (Exception ex) when (ex is KilnException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -112,7 +114,10 @@ public sealed class ShellProvisioner : Provisioner<ShellConfig>
         {
             var path = context.Image.ResolvePath(script);
             if (!File.Exists(path))
+            {
                 throw new KilnException($"shell: script '{script}' not found (looked for {path}).", "Paths are relative to the definition file.");
+            }
+
             scripts.Add((Path.GetFileName(path), await File.ReadAllBytesAsync(path, cancellationToken)));
         }
 

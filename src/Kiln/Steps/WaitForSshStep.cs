@@ -40,10 +40,16 @@ public sealed class WaitForSshStep<TState> : IStep<TState>
     public async Task CleanupAsync(TState state, CancellationToken cancellationToken)
     {
         if (_communicator is not { } communicator)
+        {
             return;
+        }
+
         _communicator = null;
         if (ReferenceEquals(state.Communicator, communicator))
+        {
             state.Communicator = null;
+        }
+
         await communicator.DisposeAsync();
     }
 }

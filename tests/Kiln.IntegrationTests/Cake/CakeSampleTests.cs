@@ -12,17 +12,17 @@ namespace Kiln.IntegrationTests.Cake;
 /// </summary>
 public sealed class CakeSampleTests : IAsyncLifetime
 {
-    readonly string folder = Directory.CreateTempSubdirectory("kiln-cake-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("kiln-cake-").FullName;
 
 #if DEBUG
-    const string Configuration = "Debug";
+    private const string Configuration = "Debug";
 #else
     const string Configuration = "Release";
 #endif
 
-    string Packages => Path.Combine(folder, "packages");
+    private string Packages => Path.Combine(_folder, "packages");
 
-    string Sample => Path.Combine(folder, "sample");
+    private string Sample => Path.Combine(_folder, "sample");
 
     public async ValueTask InitializeAsync()
     {
@@ -76,13 +76,13 @@ public sealed class CakeSampleTests : IAsyncLifetime
     }
 
     /// <summary>Cake colours the arguments of its log calls; the escapes are removed so the text reads as printed.</summary>
-    async Task<(int ExitCode, string Output)> CakeAsync(string target)
+    private async Task<(int ExitCode, string Output)> CakeAsync(string target)
     {
         var (exitCode, output) = await RunAsync("dotnet", ["cake", "build.cake", $"--target={target}", $"--nuget_source={Packages}", "--verbosity=normal"], Sample);
         return (exitCode, Regex.Replace(output, @"\x1b\[[0-9;]*m", ""));
     }
 
-    async Task RunCheckedAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
+    private async Task RunCheckedAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
     {
         var (exitCode, output) = await RunAsync(file, arguments, workingDirectory);
         if (exitCode != 0)
@@ -91,10 +91,10 @@ public sealed class CakeSampleTests : IAsyncLifetime
         }
     }
 
-    static Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, string workingDirectory) =>
+    private static Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, string workingDirectory) =>
         ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(20), TestContext.Current.CancellationToken, workingDirectory);
 
-    static void CopyDirectory(string source, string destination)
+    private static void CopyDirectory(string source, string destination)
     {
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
@@ -112,7 +112,7 @@ public sealed class CakeSampleTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(_folder, recursive: true);
         return ValueTask.CompletedTask;
     }
 }

@@ -5,7 +5,7 @@ namespace Kiln.IntegrationTests.Ci;
 
 public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixture<WorkflowParser>, IDisposable
 {
-    readonly string root = Directory.CreateTempSubdirectory("kiln-ci-gen-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-ci-gen-").FullName;
 
     [Fact]
     public async Task The_committed_GitHub_workflow_is_accepted_by_GitHubs_parser()
@@ -19,7 +19,7 @@ public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixtur
     [Fact]
     public async Task A_workflow_with_dependent_images_and_secrets_is_accepted_by_GitHubs_parser()
     {
-        var templates = Path.Combine(root, "templates");
+        var templates = Path.Combine(_root, "templates");
         Directory.CreateDirectory(templates);
         File.WriteAllText(Path.Combine(templates, "base.kiln.yaml"), "name: base\nsources:\n  local: { type: qemu, base: { bootstrap: { suite: bookworm } } }\n");
         File.WriteAllText(Path.Combine(templates, "web.kiln.yaml"), """
@@ -31,7 +31,7 @@ public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixtur
               local: { type: qemu, base: { image: "{{ image.base.artifact.qcow2 }}" } }
               other-platform: { type: qemu, base: { image: "{{ image.base.artifact.qcow2 }}" } }
             """);
-        var files = CiFiles.Generate(new ImageBuildSettings { Templates = "templates", WorkingDirectory = root, Environment = new Dictionary<string, string>() }, root, "images.yml", "azure-pipelines.yml");
+        var files = CiFiles.Generate(new ImageBuildSettings { Templates = "templates", WorkingDirectory = _root, Environment = new Dictionary<string, string>() }, _root, "images.yml", "azure-pipelines.yml");
         files.Write();
 
         var (exitCode, output) = await parser.ValidateAsync(files.GitHubPath, TestContext.Current.CancellationToken);
@@ -45,7 +45,7 @@ public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixtur
     [Fact]
     public async Task The_parser_rejects_a_broken_workflow_so_acceptance_means_something()
     {
-        var path = Path.Combine(root, "broken.yml");
+        var path = Path.Combine(_root, "broken.yml");
         File.WriteAllText(path, (await File.ReadAllTextAsync(Path.Combine(WorkflowParser.Root, ".github", "workflows", "images.yml"), TestContext.Current.CancellationToken))
             .Replace("needs: [build]", "needs: [no_such_job]", StringComparison.Ordinal)
             .Replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout-minutes: ${{ fromJSON( }}", StringComparison.Ordinal));
@@ -56,5 +56,5 @@ public sealed class GeneratedWorkflowTests(WorkflowParser parser) : IClassFixtur
         Assert.Contains("broken.yml (Line:", output, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 }

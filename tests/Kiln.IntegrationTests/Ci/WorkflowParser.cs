@@ -10,15 +10,15 @@ public sealed class WorkflowParser : IAsyncLifetime
 {
     public const string Package = "@actions/workflow-parser@0.3.61";
 
-    readonly string folder = Directory.CreateTempSubdirectory("kiln-workflow-parser-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("kiln-workflow-parser-").FullName;
 
     public static string Root { get; } = FindRoot();
 
-    static string Scripts => Path.Combine(Root, "tests", "Kiln.IntegrationTests", "Ci");
+    private static string Scripts => Path.Combine(Root, "tests", "Kiln.IntegrationTests", "Ci");
 
     public async ValueTask InitializeAsync()
     {
-        var install = await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", folder, Package], CancellationToken.None);
+        var install = await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--prefix", _folder, Package], CancellationToken.None);
         if (install.ExitCode != 0)
         {
             throw new InvalidOperationException($"npm install {Package} failed ({install.ExitCode}):\n{install.Output}");
@@ -27,18 +27,18 @@ public sealed class WorkflowParser : IAsyncLifetime
 
     /// <summary>Parses and converts the workflow as GitHub does; exit code 0 means accepted, Output has the errors.</summary>
     public Task<(int ExitCode, string Output)> ValidateAsync(string workflowPath, CancellationToken cancellationToken) =>
-        RunAsync("node", ["--import", Path.Combine(Scripts, "json-import-hook.mjs"), Path.Combine(Scripts, "validate-workflow.mjs"), Path.Combine(folder, "node_modules"), workflowPath], cancellationToken);
+        RunAsync("node", ["--import", Path.Combine(Scripts, "json-import-hook.mjs"), Path.Combine(Scripts, "validate-workflow.mjs"), Path.Combine(_folder, "node_modules"), workflowPath], cancellationToken);
 
-    static Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
+    private static Task<(int ExitCode, string Output)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
         ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(10), cancellationToken);
 
     public ValueTask DisposeAsync()
     {
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(_folder, recursive: true);
         return ValueTask.CompletedTask;
     }
 
-    static string FindRoot()
+    private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

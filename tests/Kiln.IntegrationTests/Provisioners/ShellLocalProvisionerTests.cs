@@ -60,7 +60,10 @@ public sealed class ShellLocalProvisionerTests : ProvisionerHarness
         var run = provisioner.RunAsync(new ShellLocalConfig { Inline = ["sleep 300 &", "echo $! > child.pid", "wait"] }, State, cancel.Token);
         var pidFile = Path.Combine(DefinitionDirectory, "child.pid");
         while (!File.Exists(pidFile) || (await File.ReadAllTextAsync(pidFile, Cancellation)).Trim().Length == 0)
+        {
             await Task.Delay(100, Cancellation);
+        }
+
         var child = int.Parse((await File.ReadAllTextAsync(pidFile, Cancellation)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.Contains(Ledger.Open, r => r.Kind == "process");
 

@@ -127,7 +127,10 @@ public sealed class ShellProvisionerTests : ProvisionerHarness
         {
             // Stands in for "systemctl restart ssh" in a script: the listener and every session die, then it returns.
             while (!File.Exists(Path.Combine(Remote, "restart-now")))
+            {
                 await Task.Delay(100, Cancellation);
+            }
+
             await Sshd.StopAsync();
             await Task.Delay(TimeSpan.FromSeconds(2), Cancellation);
             await Sshd.StartAsync(Cancellation);

@@ -364,7 +364,10 @@ internal sealed class RecordingProgress : Kiln.Engine.IProgressSink
     {
         var task = new Task(description, total);
         lock (Tasks)
+        {
             Tasks.Add(task);
+        }
+
         return task;
     }
 
@@ -397,14 +400,20 @@ internal sealed class RecordingOutput(Action<string>? onLine = null) : ICommandO
     public void StandardOutput(string line)
     {
         lock (_lock)
+        {
             Stdout.Add(line);
+        }
+
         onLine?.Invoke(line);
     }
 
     public void StandardError(string line)
     {
         lock (_lock)
+        {
             Stderr.Add(line);
+        }
+
         onLine?.Invoke(line);
     }
 }

@@ -30,7 +30,10 @@ public sealed class SshLoginTests : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         foreach (var server in _servers)
+        {
             await server.DisposeAsync();
+        }
+
         Directory.Delete(_remote, recursive: true);
     }
 

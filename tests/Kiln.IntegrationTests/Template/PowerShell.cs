@@ -9,7 +9,7 @@ internal static class PowerShell
 {
     public static string Path { get; } = Find();
 
-    static string Find()
+    private static string Find()
     {
         var installed = System.IO.Path.Combine(WorkflowParser.Root, ".kiln", "tools", "pwsh");
         if (File.Exists(installed))

@@ -12,22 +12,22 @@ namespace Kiln.IntegrationTests.Template;
 public sealed class ScratchRepository : IAsyncLifetime
 {
 #if DEBUG
-    const string Configuration = "Debug";
+    private const string Configuration = "Debug";
 #else
     const string Configuration = "Release";
 #endif
 
-    static readonly string[] Packages = ["Kiln", "Kiln.Targets", "Kiln.Components", "Kiln.Templates"];
+    private static readonly string[] Packages = ["Kiln", "Kiln.Targets", "Kiln.Components", "Kiln.Templates"];
 
-    readonly string folder = Directory.CreateTempSubdirectory("kiln-template-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("kiln-template-").FullName;
 
     public string Version { get; } = $"0.1.0-e2e{Guid.NewGuid():N}"[..24];
 
-    public string Root => Path.Combine(folder, "repo");
+    public string Root => Path.Combine(_folder, "repo");
 
-    string Feed => Path.Combine(folder, "feed");
+    private string Feed => Path.Combine(_folder, "feed");
 
-    string Hive => Path.Combine(folder, "hive");
+    private string Hive => Path.Combine(_folder, "hive");
 
     public async ValueTask InitializeAsync()
     {
@@ -67,7 +67,7 @@ public sealed class ScratchRepository : IAsyncLifetime
     public Task<(int ExitCode, string Output)> PowerShellBuildAsync(params string[] arguments) =>
         ProcessRunner.RunAsync(PowerShell.Path, ["-NoProfile", "-File", Path.Combine(Root, "build.ps1"), .. arguments], TimeSpan.FromMinutes(20), TestContext.Current.CancellationToken, Root);
 
-    static async Task RunCheckedAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
+    private static async Task RunCheckedAsync(string file, IReadOnlyList<string> arguments, string workingDirectory)
     {
         var (exitCode, output) = await ProcessRunner.RunAsync(file, arguments, TimeSpan.FromMinutes(10), TestContext.Current.CancellationToken, workingDirectory);
         if (exitCode != 0)
@@ -78,7 +78,7 @@ public sealed class ScratchRepository : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(_folder, recursive: true);
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

@@ -4,7 +4,7 @@ namespace Kiln.Targets.Tests.Execution;
 
 public sealed class CancellationTests
 {
-    sealed class Slow : KilnBuild
+    private sealed class Slow : KilnBuild
     {
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -16,9 +16,9 @@ public sealed class CancellationTests
 
         public List<string> Ran { get; } = [];
 
-        Target First => _ => _.Executes(() => Ran.Add(nameof(First)));
+        private Target First => _ => _.Executes(() => Ran.Add(nameof(First)));
 
-        Target Wait => _ => _.DependsOn(First).Executes(async cancellationToken =>
+        private Target Wait => _ => _.DependsOn(First).Executes(async cancellationToken =>
         {
             Session.DescribeCleanupWith(() => CleanupStarted.Task.IsCompleted && !CleanedUp ? ["vm-1: stop machine"] : []);
             Started.SetResult();
@@ -34,9 +34,9 @@ public sealed class CancellationTests
             }
         });
 
-        Target After => _ => _.DependsOn(Wait).Executes(() => Ran.Add(nameof(After)));
+        private Target After => _ => _.DependsOn(Wait).Executes(() => Ran.Add(nameof(After)));
 
-        Target Cleanup => _ => _.After(After).AssuredAfterFailure().Executes(() => Ran.Add(nameof(Cleanup)));
+        private Target Cleanup => _ => _.After(After).AssuredAfterFailure().Executes(() => Ran.Add(nameof(Cleanup)));
     }
 
     [Fact]

@@ -10,35 +10,35 @@ internal sealed class ActionableException(string message, string hint) : Excepti
 
 public sealed class FailureTests
 {
-    sealed class Failing : KilnBuild
+    private sealed class Failing : KilnBuild
     {
         public List<string> Ran { get; } = [];
 
-        Target Restore => _ => _.Executes(() => Ran.Add(nameof(Restore)));
+        private Target Restore => _ => _.Executes(() => Ran.Add(nameof(Restore)));
 
-        Target Compile => _ => _.DependsOn(Restore).Executes(() =>
+        private Target Compile => _ => _.DependsOn(Restore).Executes(() =>
         {
             Ran.Add(nameof(Compile));
             throw new ActionableException("the compiler is missing", "install the .NET SDK");
         });
 
-        Target Lint => _ => _.ProceedAfterFailure().Executes(() =>
+        private Target Lint => _ => _.ProceedAfterFailure().Executes(() =>
         {
             Ran.Add(nameof(Lint));
             throw new InvalidOperationException("style problems");
         });
 
-        Target Docs => _ => _.After(Lint, Compile).Executes(() => Ran.Add(nameof(Docs)));
+        private Target Docs => _ => _.After(Lint, Compile).Executes(() => Ran.Add(nameof(Docs)));
 
-        Target Test => _ => _.DependsOn(Compile).Executes(() => Ran.Add(nameof(Test)));
+        private Target Test => _ => _.DependsOn(Compile).Executes(() => Ran.Add(nameof(Test)));
 
-        Target Package => _ => _.After(Test).Executes(() => Ran.Add(nameof(Package)));
+        private Target Package => _ => _.After(Test).Executes(() => Ran.Add(nameof(Package)));
 
-        Target Cleanup => _ => _.After(Package, Test, Docs).AssuredAfterFailure().Executes(() => Ran.Add(nameof(Cleanup)));
+        private Target Cleanup => _ => _.After(Package, Test, Docs).AssuredAfterFailure().Executes(() => Ran.Add(nameof(Cleanup)));
 
-        Target Collect => _ => _.DependsOn(Lint).Executes(() => Ran.Add(nameof(Collect)));
+        private Target Collect => _ => _.DependsOn(Lint).Executes(() => Ran.Add(nameof(Collect)));
 
-        Target Unconditional => _ => _.Executes(() => Ran.Add(nameof(Unconditional)));
+        private Target Unconditional => _ => _.Executes(() => Ran.Add(nameof(Unconditional)));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class FailureTests
         Assert.Contains(" at ", run.Output, StringComparison.Ordinal);
     }
 
-    sealed class Needs : KilnBuild
+    private sealed class Needs : KilnBuild
     {
         public List<string> Ran { get; } = [];
 
@@ -105,15 +105,15 @@ public sealed class FailureTests
 
         public bool Approved { get; set; }
 
-        Target Build => _ => _.Executes(() => Ran.Add(nameof(Build)));
+        private Target Build => _ => _.Executes(() => Ran.Add(nameof(Build)));
 
-        Target Publish => _ => _
+        private Target Publish => _ => _
             .DependsOn(Build)
             .Requires(() => Feed)
             .Requires(() => ApiKey)
             .Executes(() => Ran.Add(nameof(Publish)));
 
-        Target Release => _ => _.Requires(() => Approved).Executes(() => Ran.Add(nameof(Release)));
+        private Target Release => _ => _.Requires(() => Approved).Executes(() => Ran.Add(nameof(Release)));
     }
 
     [Fact]
@@ -145,20 +145,20 @@ public sealed class FailureTests
         Assert.Contains("requires 'Approved'", run.Output, StringComparison.Ordinal);
     }
 
-    sealed class ThrowingParts : KilnBuild
+    private sealed class ThrowingParts : KilnBuild
     {
-        static bool Explode() => throw new InvalidOperationException("condition exploded");
+        private static bool Explode() => throw new InvalidOperationException("condition exploded");
 
-        Target Guarded => _ => _.OnlyWhenDynamic(() => Explode()).Executes(() => { });
+        private Target Guarded => _ => _.OnlyWhenDynamic(() => Explode()).Executes(() => { });
 
-        Target Broken => throw new InvalidOperationException("property exploded");
+        private Target Broken => throw new InvalidOperationException("property exploded");
     }
 
-    sealed class ThrowingCondition : KilnBuild
+    private sealed class ThrowingCondition : KilnBuild
     {
-        static bool Explode() => throw new InvalidOperationException("condition exploded");
+        private static bool Explode() => throw new InvalidOperationException("condition exploded");
 
-        Target Guarded => _ => _.OnlyWhenDynamic(() => Explode()).Executes(() => { });
+        private Target Guarded => _ => _.OnlyWhenDynamic(() => Explode()).Executes(() => { });
     }
 
     [Fact]

@@ -4,7 +4,7 @@ namespace Kiln.Targets.Tests.Execution;
 
 public sealed class SkipTests
 {
-    sealed class Conditional : KilnBuild
+    private sealed class Conditional : KilnBuild
     {
         public List<string> Ran { get; } = [];
 
@@ -12,35 +12,35 @@ public sealed class SkipTests
 
         public bool Ready { get; set; }
 
-        Target Restore => _ => _.Executes(() => Ran.Add(nameof(Restore)));
+        private Target Restore => _ => _.Executes(() => Ran.Add(nameof(Restore)));
 
-        Target Compile => _ => _.DependsOn(Restore).Executes(() => Ran.Add(nameof(Compile)));
+        private Target Compile => _ => _.DependsOn(Restore).Executes(() => Ran.Add(nameof(Compile)));
 
-        Target Shared => _ => _.Executes(() => Ran.Add(nameof(Shared)));
+        private Target Shared => _ => _.Executes(() => Ran.Add(nameof(Shared)));
 
-        Target Generate => _ => _.DependsOn(Shared).Executes(() => Ran.Add(nameof(Generate)));
+        private Target Generate => _ => _.DependsOn(Shared).Executes(() => Ran.Add(nameof(Generate)));
 
-        Target Upload => _ => _
+        private Target Upload => _ => _
             .DependsOn(Generate, Compile)
             .OnlyWhenStatic(() => IsServerBuild)
             .WhenSkipped(DependencyBehavior.Skip)
             .Executes(() => Ran.Add(nameof(Upload)));
 
-        Target Report => _ => _.DependsOn(Shared).Executes(() => Ran.Add(nameof(Report)));
+        private Target Report => _ => _.DependsOn(Shared).Executes(() => Ran.Add(nameof(Report)));
 
-        Target Lint => _ => _.OnlyWhenStatic(() => IsServerBuild).Executes(() => Ran.Add(nameof(Lint)));
+        private Target Lint => _ => _.OnlyWhenStatic(() => IsServerBuild).Executes(() => Ran.Add(nameof(Lint)));
 
-        Target Check => _ => _.DependsOn(Lint).Executes(() => Ran.Add(nameof(Check)));
+        private Target Check => _ => _.DependsOn(Lint).Executes(() => Ran.Add(nameof(Check)));
 
-        Target Prepare => _ => _.Executes(() =>
+        private Target Prepare => _ => _.Executes(() =>
         {
             Ran.Add(nameof(Prepare));
             Ready = true;
         });
 
-        Target Deploy => _ => _.DependsOn(Prepare).OnlyWhenDynamic(() => Ready).Executes(() => Ran.Add(nameof(Deploy)));
+        private Target Deploy => _ => _.DependsOn(Prepare).OnlyWhenDynamic(() => Ready).Executes(() => Ran.Add(nameof(Deploy)));
 
-        Target NeverReady => _ => _.OnlyWhenDynamic(() => !Ready).DependsOn(Prepare).Executes(() => Ran.Add(nameof(NeverReady)));
+        private Target NeverReady => _ => _.OnlyWhenDynamic(() => !Ready).DependsOn(Prepare).Executes(() => Ran.Add(nameof(NeverReady)));
     }
 
     [Fact]

@@ -5,7 +5,7 @@ namespace Kiln.Targets.Tests.Output;
 
 public sealed class OutputSnapshotTests
 {
-    sealed class Sample : KilnBuild
+    private sealed class Sample : KilnBuild
     {
         [Parameter("Configuration to build.")]
         public string Configuration { get; set; } = "Debug";
@@ -15,7 +15,7 @@ public sealed class OutputSnapshotTests
 
         public bool IsServerBuild { get; set; }
 
-        Target Restore => _ => _
+        private Target Restore => _ => _
             .Description("Restores packages.")
             .Executes(() => Session.Info($"restoring with key {ApiKey}"));
 
@@ -24,26 +24,26 @@ public sealed class OutputSnapshotTests
             .DependsOn(Restore)
             .Executes(() => Session.Info("compiling"));
 
-        Target Lint => _ => _
+        private Target Lint => _ => _
             .DependsOn(Restore)
             .OnlyWhenStatic(() => IsServerBuild)
             .Executes(() => Session.Info("linting"));
 
-        Target Test => _ => _
+        private Target Test => _ => _
             .Description("Runs the tests.")
             .DependsOn(Compile, Lint)
             .Executes(() => throw new ActionableException($"2 tests failed (key {ApiKey})", "see output/test-results"));
 
-        Target Pack => _ => _.DependsOn(Test).Executes(() => { });
+        private Target Pack => _ => _.DependsOn(Test).Executes(() => { });
 
-        Target Cleanup => _ => _.After(Pack).AssuredAfterFailure().Executes(() => Session.Info("cleaning up"));
+        private Target Cleanup => _ => _.After(Pack).AssuredAfterFailure().Executes(() => Session.Info("cleaning up"));
 
-        Target All => _ => _.Description("Everything.").DependsOn(Compile, Lint);
+        private Target All => _ => _.Description("Everything.").DependsOn(Compile, Lint);
 
-        Target Secretive => _ => _.Unlisted().Executes(() => { });
+        private Target Secretive => _ => _.Unlisted().Executes(() => { });
     }
 
-    static readonly Dictionary<string, string> Secret = new() { ["KILN_API_KEY"] = "s3cr3t-value" };
+    private static readonly Dictionary<string, string> Secret = new() { ["KILN_API_KEY"] = "s3cr3t-value" };
 
     [Theory]
     [InlineData(HostKind.Terminal)]

@@ -54,19 +54,19 @@ public sealed class RedactionTests
     }
 
     /// <summary>A pipe whose reader stopped reading, until released.</summary>
-    sealed class BlockedStream : Stream
+    private sealed class BlockedStream : Stream
     {
-        readonly ManualResetEventSlim open = new();
-        int lines;
+        private readonly ManualResetEventSlim _open = new();
+        private int _lines;
 
-        public int Lines => Volatile.Read(ref lines);
+        public int Lines => Volatile.Read(ref _lines);
 
-        public void Release() => open.Set();
+        public void Release() => _open.Set();
 
         public override void Write(byte[] buffer, int offset, int count)
         {
-            open.Wait();
-            Interlocked.Add(ref lines, buffer.AsSpan(offset, count).Count((byte)'\n'));
+            _open.Wait();
+            Interlocked.Add(ref _lines, buffer.AsSpan(offset, count).Count((byte)'\n'));
         }
 
         public override bool CanRead => false;
@@ -91,9 +91,12 @@ public sealed class RedactionTests
 
         protected override void Dispose(bool disposing)
         {
-            open.Set();
+            _open.Set();
             if (disposing)
-                open.Dispose();
+            {
+                _open.Dispose();
+            }
+
             base.Dispose(disposing);
         }
     }

@@ -19,7 +19,7 @@ public interface IImageOptions : IKilnBuild
 
 public sealed class ParameterTests
 {
-    sealed class Parameterised : KilnBuild, IImageOptions
+    private sealed class Parameterised : KilnBuild, IImageOptions
     {
         [Parameter("A name.")]
         public string Name { get; set; } = "default";
@@ -42,19 +42,19 @@ public sealed class ParameterTests
         // Assigned by the host through reflection, as Nuke does with readonly [Parameter] fields.
 #pragma warning disable CS0649
         [Parameter]
-        readonly long total;
+        private readonly long _total;
 #pragma warning restore CS0649
 
         [Parameter, Secret]
         public string? Token { get; set; }
 
-        public long Total => total;
+        public long Total => _total;
 
         public string? SeenImage { get; private set; }
 
         public IReadOnlyDictionary<string, string>? SeenVariables { get; private set; }
 
-        Target Show => _ => _.Executes(() =>
+        private Target Show => _ => _.Executes(() =>
         {
             SeenImage = ((IImageOptions)this).Image;
             SeenVariables = ((IImageOptions)this).Var;
@@ -62,7 +62,7 @@ public sealed class ParameterTests
         });
     }
 
-    static Task<HostRun> Run(Parameterised build, string[] args, Dictionary<string, string>? variables = null) =>
+    private static Task<HostRun> Run(Parameterised build, string[] args, Dictionary<string, string>? variables = null) =>
         HostRun.RunAsync(build, ["Show", .. args], HostKind.Plain, variables);
 
     [Fact]
@@ -165,12 +165,12 @@ public sealed class ParameterTests
         Assert.Contains("hunter2-secret", build.Session.Secrets.Values);
     }
 
-    sealed class SecretNumber : KilnBuild
+    private sealed class SecretNumber : KilnBuild
     {
         [Parameter, Secret]
         public int Pin { get; set; }
 
-        Target Noop => _ => _.Executes(() => { });
+        private Target Noop => _ => _.Executes(() => { });
     }
 
     [Fact]

@@ -45,14 +45,14 @@ public interface IRequiredUser : IRecorded
 
 public sealed class ComponentTests
 {
-    sealed class WithComponents : KilnBuild, IImagesComponent, IOptionalUser
+    private sealed class WithComponents : KilnBuild, IImagesComponent, IOptionalUser
     {
         public List<string> Ran { get; } = [];
 
         public Target Compile => _ => _.Executes(() => Ran.Add("Compile"));
     }
 
-    sealed class OverridesComponent : KilnBuild, IImagesComponent
+    private sealed class OverridesComponent : KilnBuild, IImagesComponent
     {
         public List<string> Ran { get; } = [];
 
@@ -61,7 +61,7 @@ public sealed class ComponentTests
         Target IImagesComponent.BuildImages => _ => _.DependsOn(Compile).Executes(() => Ran.Add("Overridden"));
     }
 
-    sealed class MissingComponent : KilnBuild, IRequiredUser
+    private sealed class MissingComponent : KilnBuild, IRequiredUser
     {
         public List<string> Ran { get; } = [];
     }

@@ -4,27 +4,27 @@ namespace Kiln.Targets.Tests.Planning;
 
 public sealed class PlanningTests
 {
-    sealed class Chain : KilnBuild
+    private sealed class Chain : KilnBuild
     {
         public List<string> Ran { get; } = [];
 
-        Target Clean => _ => _.Before(Restore).Executes(() => Ran.Add(nameof(Clean)));
+        private Target Clean => _ => _.Before(Restore).Executes(() => Ran.Add(nameof(Clean)));
 
-        Target Restore => _ => _.Executes(() => Ran.Add(nameof(Restore)));
+        private Target Restore => _ => _.Executes(() => Ran.Add(nameof(Restore)));
 
         public Target Compile => _ => _.DependsOn(Restore).Executes(() => Ran.Add(nameof(Compile)));
 
-        Target Test => _ => _.DependsOn(Compile).Executes(() => Ran.Add(nameof(Test)));
+        private Target Test => _ => _.DependsOn(Compile).Executes(() => Ran.Add(nameof(Test)));
 
-        Target Pack => _ => _.DependsOn(Compile).After(Test).Executes(() => Ran.Add(nameof(Pack)));
+        private Target Pack => _ => _.DependsOn(Compile).After(Test).Executes(() => Ran.Add(nameof(Pack)));
 
-        Target Docs => _ => _.DependentFor(Pack).Executes(() => Ran.Add(nameof(Docs)));
+        private Target Docs => _ => _.DependentFor(Pack).Executes(() => Ran.Add(nameof(Docs)));
 
-        Target Notify => _ => _.TriggeredBy(Pack).Executes(() => Ran.Add(nameof(Notify)));
+        private Target Notify => _ => _.TriggeredBy(Pack).Executes(() => Ran.Add(nameof(Notify)));
 
-        Target Publish => _ => _.Triggers(Announce).Executes(() => Ran.Add(nameof(Publish)));
+        private Target Publish => _ => _.Triggers(Announce).Executes(() => Ran.Add(nameof(Publish)));
 
-        Target Announce => _ => _.Executes(() => Ran.Add(nameof(Announce)));
+        private Target Announce => _ => _.Executes(() => Ran.Add(nameof(Announce)));
     }
 
     [Fact]
@@ -140,15 +140,15 @@ public sealed class PlanningTests
         Assert.Contains("Targets: Clean", run.Output, StringComparison.Ordinal);
     }
 
-    sealed class Cyclic : KilnBuild
+    private sealed class Cyclic : KilnBuild
     {
-        Target A => _ => _.DependsOn(B).Executes(() => { });
+        private Target A => _ => _.DependsOn(B).Executes(() => { });
 
-        Target B => _ => _.DependsOn(C).Executes(() => { });
+        private Target B => _ => _.DependsOn(C).Executes(() => { });
 
-        Target C => _ => _.After(A).Executes(() => { });
+        private Target C => _ => _.After(A).Executes(() => { });
 
-        Target Unrelated => _ => _.Executes(() => { });
+        private Target Unrelated => _ => _.Executes(() => { });
     }
 
     [Fact]
@@ -160,11 +160,11 @@ public sealed class PlanningTests
         Assert.Null(run.Host.LastResult);
     }
 
-    sealed class TriggerCycle : KilnBuild
+    private sealed class TriggerCycle : KilnBuild
     {
-        Target A => _ => _.Triggers(B).Executes(() => { });
+        private Target A => _ => _.Triggers(B).Executes(() => { });
 
-        Target B => _ => _.Before(A).Executes(() => { });
+        private Target B => _ => _.Before(A).Executes(() => { });
     }
 
     [Fact]

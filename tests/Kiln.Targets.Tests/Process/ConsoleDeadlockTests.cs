@@ -12,12 +12,12 @@ namespace Kiln.Targets.Tests.Process;
 /// </summary>
 public sealed partial class ConsoleDeadlockTests
 {
-    static readonly string SampleBuild = typeof(ConsoleDeadlockTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SampleBuild").Value!;
+    private static readonly string SampleBuild = typeof(ConsoleDeadlockTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SampleBuild").Value!;
 
     /// <summary>A run takes about a second; this only stops a hang.</summary>
-    static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
-    const string Secret = "chatter-5ecret-77";
+    private const string Secret = "chatter-5ecret-77";
 
     [Fact]
     public async Task Threads_writing_through_every_path_at_once_never_deadlock_on_a_pipe()
@@ -38,7 +38,9 @@ public sealed partial class ConsoleDeadlockTests
         // script(1) gives the build a real pseudo-terminal: Spectre's live view and the terminal console paths run.
         var command = string.Join(' ', ["dotnet", SampleBuild, "Chatter", "--token", Secret, "--no-logo"]);
         for (var run = 0; run < 3; run++)
+        {
             AssertChatterComplete(await RunAsync("script", ["--quiet", "--return", "--command", command, "/dev/null"]));
+        }
     }
 
     [Fact]
@@ -56,11 +58,17 @@ public sealed partial class ConsoleDeadlockTests
                 var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
                 var deadline = Stopwatch.StartNew();
                 while (!File.Exists(ready) && deadline.Elapsed < Limit && !process.HasExited)
+                {
                     await Task.Delay(100, TestContext.Current.CancellationToken);
+                }
+
                 Assert.True(File.Exists(ready), "the build never got past filling its output");
 
                 using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+                {
                     await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+                }
+
                 var exited = await ExitsWithinAsync(process, Limit);
                 Assert.True(exited, "SIGTERM did not end a build whose output is a full pipe");
                 Assert.Equal(1, process.ExitCode);
@@ -70,7 +78,9 @@ public sealed partial class ConsoleDeadlockTests
             finally
             {
                 if (!process.HasExited)
+                {
                     process.Kill(entireProcessTree: true);
+                }
             }
         }
         finally
@@ -88,21 +98,27 @@ public sealed partial class ConsoleDeadlockTests
         Assert.Matches(@"Nothing printed for \d\.\ds; still running Quiet \(for \d\.\ds\)\.", output);
     }
 
-    static void AssertChatterComplete((int ExitCode, string Output) run)
+    private static void AssertChatterComplete((int ExitCode, string Output) run)
     {
         Assert.True(run.ExitCode == 0, $"exit code {run.ExitCode}; output ends:\n{Tail(run.Output)}");
         Assert.Contains("CHATTER DONE", run.Output, StringComparison.Ordinal);
         for (var thread = 0; thread < 8; thread++)
+        {
             Assert.Contains($"thread {thread} done", run.Output, StringComparison.Ordinal);
+        }
+
         Assert.Contains("out t0-2 ***", run.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, run.Output, StringComparison.Ordinal);
     }
 
-    static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
+    private static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, Dictionary<string, string>? environment = null)
     {
         var start = Start(fileName, arguments);
         foreach (var (name, value) in environment ?? [])
+        {
             start.Environment[name] = value;
+        }
+
         using var process = System.Diagnostics.Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -114,7 +130,7 @@ public sealed partial class ConsoleDeadlockTests
         return (process.ExitCode, await output + await error);
     }
 
-    static async Task<bool> ExitsWithinAsync(System.Diagnostics.Process process, TimeSpan limit)
+    private static async Task<bool> ExitsWithinAsync(System.Diagnostics.Process process, TimeSpan limit)
     {
         try
         {
@@ -127,18 +143,24 @@ public sealed partial class ConsoleDeadlockTests
         }
     }
 
-    static ProcessStartInfo Start(string fileName, IEnumerable<string> arguments)
+    private static ProcessStartInfo Start(string fileName, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var argument in arguments)
+        {
             start.ArgumentList.Add(argument);
+        }
+
         foreach (var name in new[] { "GITHUB_ACTIONS", "TF_BUILD", "GITHUB_STEP_SUMMARY", "KILN_VERBOSITY", "CI", "KILN_STALL_WARNING" })
+        {
             start.Environment.Remove(name);
+        }
+
         return start;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\bt\d+-\d+\b")]
     private static partial System.Text.RegularExpressions.Regex Tag();
 
-    static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
+    private static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
 }

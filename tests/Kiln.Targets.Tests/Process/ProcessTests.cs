@@ -7,7 +7,7 @@ namespace Kiln.Targets.Tests.Process;
 /// <summary>The host as a real process (tests/Kiln.Targets.SampleBuild): signals, exit codes and redaction of Console output.</summary>
 public sealed class ProcessTests
 {
-    static readonly string SampleBuild = typeof(ProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SampleBuild").Value!;
+    private static readonly string SampleBuild = typeof(ProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SampleBuild").Value!;
 
     // SIGTERM only: a process started in the background may inherit an ignored SIGINT, so Ctrl-C is covered in-process
     // (CancellationTests) through the same BuildInterrupts the SIGINT handler calls.
@@ -17,7 +17,9 @@ public sealed class ProcessTests
         await using var build = SampleProcess.Start(["AfterWait", "--no-logo"]);
         await build.WaitForLineAsync("WAITING");
         using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", build.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
             await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
 
         var exitCode = await build.WaitForExitAsync();
         var output = build.Output;
@@ -47,7 +49,9 @@ public sealed class ProcessTests
         await using var build = SampleProcess.Start(args);
         Assert.Equal(expected, await build.WaitForExitAsync());
         if (expected == 2)
+        {
             Assert.Contains("hint: ", build.Output, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -59,23 +63,25 @@ public sealed class ProcessTests
         Assert.Contains("::endgroup::\n", build.Output, StringComparison.Ordinal);
     }
 
-    sealed class SampleProcess : IAsyncDisposable
+    private sealed class SampleProcess : IAsyncDisposable
     {
-        readonly System.Diagnostics.Process process;
-        readonly StringBuilder output = new();
-        readonly Lock gate = new();
-        readonly List<(string Line, TaskCompletionSource Seen)> waiters = [];
+        private readonly System.Diagnostics.Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly Lock _gate = new();
+        private readonly List<(string Line, TaskCompletionSource Seen)> _waiters = [];
 
-        SampleProcess(System.Diagnostics.Process process) => this.process = process;
+        private SampleProcess(System.Diagnostics.Process process) => _process = process;
 
-        public int Id => process.Id;
+        public int Id => _process.Id;
 
         public string Output
         {
             get
             {
-                lock (gate)
-                    return output.ToString();
+                lock (_gate)
+                {
+                    return _output.ToString();
+                }
             }
         }
 
@@ -84,11 +90,20 @@ public sealed class ProcessTests
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
             start.ArgumentList.Add(SampleBuild);
             foreach (var arg in args)
+            {
                 start.ArgumentList.Add(arg);
+            }
+
             foreach (var name in new[] { "GITHUB_ACTIONS", "TF_BUILD", "GITHUB_STEP_SUMMARY", "KILN_VERBOSITY" })
+            {
                 start.Environment.Remove(name);
+            }
+
             foreach (var (name, value) in environment ?? [])
+            {
                 start.Environment[name] = value;
+            }
+
             var process = System.Diagnostics.Process.Start(start)!;
             var sample = new SampleProcess(process);
             process.OutputDataReceived += (_, e) => sample.Append(e.Data);
@@ -101,11 +116,14 @@ public sealed class ProcessTests
         public Task WaitForLineAsync(string line)
         {
             var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (gate)
+            lock (_gate)
             {
-                if (output.ToString().Contains(line, StringComparison.Ordinal))
+                if (_output.ToString().Contains(line, StringComparison.Ordinal))
+                {
                     return Task.CompletedTask;
-                waiters.Add((line, seen));
+                }
+
+                _waiters.Add((line, seen));
             }
             // Generous: only there to stop a hang on a loaded machine.
             return seen.Task.WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
@@ -113,34 +131,37 @@ public sealed class ProcessTests
 
         public async Task<int> WaitForExitAsync()
         {
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
-            process.WaitForExit();
-            return process.ExitCode;
+            await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+            _process.WaitForExit();
+            return _process.ExitCode;
         }
 
-        void Append(string? line)
+        private void Append(string? line)
         {
             if (line is null)
-                return;
-            lock (gate)
             {
-                output.Append(line).Append('\n');
-                foreach (var waiter in waiters.Where(w => line.Contains(w.Line, StringComparison.Ordinal)).ToList())
+                return;
+            }
+
+            lock (_gate)
+            {
+                _output.Append(line).Append('\n');
+                foreach (var waiter in _waiters.Where(w => line.Contains(w.Line, StringComparison.Ordinal)).ToList())
                 {
                     waiter.Seen.TrySetResult();
-                    waiters.Remove(waiter);
+                    _waiters.Remove(waiter);
                 }
             }
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (!process.HasExited)
+            if (!_process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(CancellationToken.None);
             }
-            process.Dispose();
+            _process.Dispose();
         }
     }
 }

@@ -34,14 +34,23 @@ internal sealed partial class HostRun
     {
         var environment = new Dictionary<string, string>(variables ?? new Dictionary<string, string>());
         if (kind == HostKind.GitHubActions)
+        {
             environment.TryAdd("GITHUB_ACTIONS", "true");
+        }
+
         if (kind == HostKind.AzurePipelines)
+        {
             environment.TryAdd("TF_BUILD", "True");
+        }
+
         var console = new TestConsole().Width(100);
         var host = new BuildHost(console, new HostEnvironment(environment, workingDirectory ?? Path.GetTempPath(), kind == HostKind.Terminal), new FrozenTime());
         var run = host.RunAsync(build, args, defaultTarget, TestContext.Current.CancellationToken);
         if (whileRunning is not null)
+        {
             await whileRunning(host);
+        }
+
         var exitCode = await run.WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
         return new HostRun { ExitCode = exitCode, Output = console.Output, Host = host };
     }

@@ -24,6 +24,6 @@ internal static class Snapshot
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), normalized);
     }
 
-    static string ProjectDirectory =>
+    private static string ProjectDirectory =>
         typeof(Snapshot).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProjectDirectory").Value!;
 }

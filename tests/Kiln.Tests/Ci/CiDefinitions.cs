@@ -32,7 +32,7 @@ internal sealed class CiDefinitions : IDisposable
             """);
     }
 
-    void Write(string name, string yaml) => File.WriteAllText(Path.Combine(Directory, name + ".kiln.yaml"), yaml + "\n");
+    private void Write(string name, string yaml) => File.WriteAllText(Path.Combine(Directory, name + ".kiln.yaml"), yaml + "\n");
 
     public void Dispose() => System.IO.Directory.Delete(Root, recursive: true);
 }

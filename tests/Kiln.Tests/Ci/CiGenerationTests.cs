@@ -96,12 +96,12 @@ public sealed class CiGenerationTests
         }
     }
 
-    static YamlMappingNode Load(string text)
+    private static YamlMappingNode Load(string text)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(text));
         return (YamlMappingNode)stream.Documents[0].RootNode;
     }
 
-    static List<string> Scalars(YamlNode node) => [.. ((YamlSequenceNode)node).Children.Select(c => c.ToString())];
+    private static List<string> Scalars(YamlNode node) => [.. ((YamlSequenceNode)node).Children.Select(c => c.ToString())];
 }

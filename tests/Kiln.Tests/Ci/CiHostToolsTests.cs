@@ -12,9 +12,9 @@ namespace Kiln.Tests.Ci;
 /// </summary>
 public sealed class CiHostToolsTests : IDisposable
 {
-    readonly string root = Directory.CreateTempSubdirectory("kiln-ci-tools-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-ci-tools-").FullName;
 
-    string Templates => Path.Combine(root, "templates");
+    private string Templates => Path.Combine(_root, "templates");
 
     public CiHostToolsTests()
     {
@@ -40,13 +40,13 @@ public sealed class CiHostToolsTests : IDisposable
             """);
     }
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
     public void Every_tool_a_GitHub_matrix_entry_needs_is_installed_by_an_earlier_step_of_its_job()
     {
         var definitions = DefinitionLoader.Load(Templates, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
-        var plan = CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>() }, root);
+        var plan = CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>() }, _root);
         var jobs = (YamlMappingNode)Load(GitHubWorkflowWriter.Write(plan, "./build.sh GenerateCi"))["jobs"];
         var checkedEntries = 0;
         var checkedPackages = new HashSet<string>(StringComparer.Ordinal);
@@ -88,7 +88,7 @@ public sealed class CiHostToolsTests : IDisposable
     [Fact]
     public void Waves_with_QEMU_builds_enable_KVM_where_offered_and_container_builds_install_nothing()
     {
-        var plan = CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>() }, root);
+        var plan = CiPlan.Load(new ImageBuildSettings { Templates = Templates, Environment = new Dictionary<string, string>() }, _root);
         var text = GitHubWorkflowWriter.Write(plan, "./build.sh GenerateCi");
 
         Assert.Contains("- { image: box, source: container, packages: '' }", text, StringComparison.Ordinal);
@@ -100,7 +100,7 @@ public sealed class CiHostToolsTests : IDisposable
     }
 
     /// <summary>The packages an apt-get install line installs for this matrix entry.</summary>
-    static IEnumerable<string> InstalledPackages(string run, YamlMappingNode entry)
+    private static IEnumerable<string> InstalledPackages(string run, YamlMappingNode entry)
     {
         var expanded = run.Replace("${{ matrix.packages }}", entry["packages"].ToString(), StringComparison.Ordinal);
         foreach (var command in expanded.Split(["&&", "\n", ";"], StringSplitOptions.RemoveEmptyEntries))
@@ -118,15 +118,15 @@ public sealed class CiHostToolsTests : IDisposable
     }
 
     /// <summary>The only step condition the writer uses on install steps: matrix.packages != ''.</summary>
-    static bool Holds(string condition, YamlMappingNode entry) => condition switch
+    private static bool Holds(string condition, YamlMappingNode entry) => condition switch
     {
         "matrix.packages != ''" => entry["packages"].ToString().Length > 0,
         _ => true,
     };
 
-    static string Run(YamlMappingNode step) => step.Children.TryGetValue("run", out var run) ? run.ToString() : "";
+    private static string Run(YamlMappingNode step) => step.Children.TryGetValue("run", out var run) ? run.ToString() : "";
 
-    static YamlMappingNode Load(string text)
+    private static YamlMappingNode Load(string text)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(text));

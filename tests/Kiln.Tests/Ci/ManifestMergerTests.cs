@@ -6,16 +6,16 @@ namespace Kiln.Tests.Ci;
 
 public sealed class ManifestMergerTests : IDisposable
 {
-    readonly string root = Directory.CreateTempSubdirectory("kiln-merge-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("kiln-merge-").FullName;
 
     [Fact]
     public async Task Outputs_from_separate_runners_merge_into_one_packer_shaped_manifest_with_their_files()
     {
         WriteInput("image-base-local", "base", "local", "run-a");
         WriteInput("image-web-local", "web", "local", "run-b");
-        var output = Path.Combine(root, "out");
+        var output = Path.Combine(_root, "out");
 
-        var result = await ManifestMerger.MergeAsync(Path.Combine(root, "in"), output, "merged-run", TestContext.Current.CancellationToken);
+        var result = await ManifestMerger.MergeAsync(Path.Combine(_root, "in"), output, "merged-run", TestContext.Current.CancellationToken);
 
         Assert.Equal((2, 2), (result.Inputs, result.Builds));
         var manifest = JsonNode.Parse(File.ReadAllText(result.ManifestPath))!;
@@ -35,15 +35,15 @@ public sealed class ManifestMergerTests : IDisposable
     [Fact]
     public async Task No_manifest_in_the_inputs_is_an_error_with_a_hint()
     {
-        Directory.CreateDirectory(Path.Combine(root, "in", "empty"));
-        var error = await Assert.ThrowsAsync<KilnException>(() => ManifestMerger.MergeAsync(Path.Combine(root, "in"), Path.Combine(root, "out"), "x", TestContext.Current.CancellationToken));
+        Directory.CreateDirectory(Path.Combine(_root, "in", "empty"));
+        var error = await Assert.ThrowsAsync<KilnException>(() => ManifestMerger.MergeAsync(Path.Combine(_root, "in"), Path.Combine(_root, "out"), "x", TestContext.Current.CancellationToken));
         Assert.Contains("no manifest.json", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(root, "out", "manifest.json")));
+        Assert.False(File.Exists(Path.Combine(_root, "out", "manifest.json")));
     }
 
-    void WriteInput(string artifact, string image, string source, string runId)
+    private void WriteInput(string artifact, string image, string source, string runId)
     {
-        var dir = Path.Combine(root, "in", artifact);
+        var dir = Path.Combine(_root, "in", artifact);
         Directory.CreateDirectory(Path.Combine(dir, image, source));
         File.WriteAllText(Path.Combine(dir, image, source, "disk.qcow2"), image);
         var manifest = new JsonObject
@@ -59,5 +59,5 @@ public sealed class ManifestMergerTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.ToJsonString());
     }
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    public void Dispose() => Directory.Delete(_root, recursive: true);
 }

@@ -11,7 +11,7 @@ namespace Kiln.Tests.Ci;
 /// </summary>
 public sealed class TemplateCiFilesTests
 {
-    static string TemplateRoot => Path.Combine(RepositoryFiles.Root, "src", "Kiln.Templates", "content", "kiln");
+    private static string TemplateRoot => Path.Combine(RepositoryFiles.Root, "src", "Kiln.Templates", "content", "kiln");
 
     [Fact]
     public void The_template_CI_files_are_what_GenerateCi_writes_for_the_template_definition()

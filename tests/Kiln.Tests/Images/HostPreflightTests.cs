@@ -8,14 +8,14 @@ namespace Kiln.Tests.Images;
 
 public sealed class HostPreflightTests : IDisposable
 {
-    readonly string directory = Directory.CreateTempSubdirectory("kiln-preflight-").FullName;
+    private readonly string _directory = Directory.CreateTempSubdirectory("kiln-preflight-").FullName;
 
-    public void Dispose() => Directory.Delete(directory, recursive: true);
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    ResolvedSource Source(string yaml)
+    private ResolvedSource Source(string yaml)
     {
-        File.WriteAllText(Path.Combine(directory, "app.kiln.yaml"), yaml);
-        var set = DefinitionLoader.Load(directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
+        File.WriteAllText(Path.Combine(_directory, "app.kiln.yaml"), yaml);
+        var set = DefinitionLoader.Load(_directory, new VariableInputs { Environment = new Dictionary<string, string>() }, PluginCatalog.Default);
         return set.Resolve("app", BuildScope.Symbolic).Sources.Single();
     }
 
@@ -27,7 +27,7 @@ public sealed class HostPreflightTests : IDisposable
             sources:
               local: { type: qemu, base: { bootstrap: { suite: bookworm } } }
             """);
-        var empty = Directory.CreateDirectory(Path.Combine(directory, "bin")).FullName;
+        var empty = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
 
         var error = Assert.Throws<KilnException>(() => HostPreflight.Ensure([source], PluginCatalog.Default, [empty]));
 
@@ -40,13 +40,13 @@ public sealed class HostPreflightTests : IDisposable
     [Fact]
     public void A_tool_found_in_the_searched_folders_passes_and_a_container_build_needs_nothing()
     {
-        var bin = Directory.CreateDirectory(Path.Combine(directory, "bin")).FullName;
+        var bin = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
         foreach (var tool in new[] { "qemu-system-x86_64", "qemu-img", "ssh-keygen" })
         {
             File.WriteAllText(Path.Combine(bin, tool), "#!/bin/sh\n");
         }
 
-        File.WriteAllText(Path.Combine(directory, "disk.qcow2"), "");
+        File.WriteAllText(Path.Combine(_directory, "disk.qcow2"), "");
         var qemu = Source("""
             name: app
             sources:

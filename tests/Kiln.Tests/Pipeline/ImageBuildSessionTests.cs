@@ -405,9 +405,7 @@ public sealed class ImageBuildSessionTests : IDisposable
                 await File.WriteAllTextAsync(Path.Combine(state.Context.WorkDirectory, "disk.img"), "disk", Token)),
             new LambdaStep("end", Stage.Provision, async (_, token) =>
             {
-                if (ending == "fails")
-                    throw new KilnException("broken on purpose");
-                if (ending == "is cancelled")
+                if (ending == "fails") { throw new KilnException("broken on purpose"); } if (ending == "is cancelled")
                 {
                     await cancel.CancelAsync();
                     token.ThrowIfCancellationRequested();

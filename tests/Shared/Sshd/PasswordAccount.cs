@@ -57,14 +57,20 @@ internal static class PasswordAccount
     {
         var startInfo = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in arguments)
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(startInfo)!;
         await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
+        {
             throw new InvalidOperationException($"{program} failed with exit code {process.ExitCode}");
+        }
+
         return output;
     }
 }

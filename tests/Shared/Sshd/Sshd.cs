@@ -93,7 +93,10 @@ internal sealed class Sshd : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (IsRunning)
+        {
             throw new InvalidOperationException("sshd is already running.");
+        }
+
         await File.WriteAllTextAsync(Path.Combine(Directory, "sshd_config"), PrependedConfig + Config(), cancellationToken);
         var startInfo = new ProcessStartInfo(Wrapper.Count > 0 ? Wrapper[0] : SshdPath)
         {
@@ -103,17 +106,24 @@ internal sealed class Sshd : IAsyncDisposable
             RedirectStandardInput = true,
         };
         foreach (var argument in Wrapper.Skip(1).Concat(Wrapper.Count > 0 ? [SshdPath] : []).Concat(["-D", "-e", "-f", Path.Combine(Directory, "sshd_config")]))
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         var process = new Process { StartInfo = startInfo };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
+            {
                 _log.Enqueue(e.Data);
+            }
         };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
+            {
                 _log.Enqueue(e.Data);
+            }
         };
         process.Start();
         process.BeginErrorReadLine();
@@ -124,9 +134,15 @@ internal sealed class Sshd : IAsyncDisposable
         while (!await AcceptsAsync(cancellationToken))
         {
             if (process.HasExited)
+            {
                 throw new InvalidOperationException($"sshd exited with code {process.ExitCode} at start:\n{Log}");
+            }
+
             if (watch.Elapsed > StartTimeout)
+            {
                 throw new TimeoutException($"sshd did not listen on {Host}:{Port} within {StartTimeout}:\n{Log}");
+            }
+
             await Task.Delay(50, cancellationToken);
         }
     }
@@ -135,12 +151,18 @@ internal sealed class Sshd : IAsyncDisposable
     public async Task StopAsync()
     {
         if (_process is not { } process)
+        {
             return;
+        }
+
         _process = null;
         try
         {
             if (!process.HasExited)
+            {
                 process.Kill(entireProcessTree: true);
+            }
+
             await process.WaitForExitAsync(CancellationToken.None);
         }
         finally
@@ -156,10 +178,15 @@ internal sealed class Sshd : IAsyncDisposable
         File.Delete(HostKeyFile + ".pub");
         var startInfo = new ProcessStartInfo("ssh-keygen");
         foreach (var argument in new[] { "-q", "-t", "ed25519", "-N", "", "-C", "kiln-test-host", "-f", HostKeyFile })
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         var exitCode = await LocalProcess.RunAsync(startInfo, new CommandOutputTail(), cancellationToken);
         if (exitCode != 0)
+        {
             throw new InvalidOperationException($"ssh-keygen failed with exit code {exitCode}.");
+        }
     }
 
     public async Task RestartWithNewHostKeyAsync(CancellationToken cancellationToken)
@@ -187,7 +214,9 @@ internal sealed class Sshd : IAsyncDisposable
     {
         await StopAsync();
         if (System.IO.Directory.Exists(Directory))
+        {
             System.IO.Directory.Delete(Directory, recursive: true);
+        }
     }
 
     private string Config() => $"""

@@ -137,7 +137,7 @@ public sealed class HclParser
         {
             SkipSpace(_depth > 0);
             var op = BinaryLevels[level].FirstOrDefault(o => _text.AsSpan(_position).StartsWith(o, StringComparison.Ordinal)
-                && !(o is "<" or ">" && PeekAt(1) == '<') && !(o == "=" ));
+                && !(o is "<" or ">" && PeekAt(1) == '<') && !(o == "="));
             if (op is null || (op is "<" or ">" && PeekAt(1) == '=' && op.Length == 1) || (op == "/" && PeekAt(1) is '/' or '*'))
             {
                 return left;

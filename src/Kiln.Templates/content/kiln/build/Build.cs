@@ -24,9 +24,9 @@ internal sealed class Build : KilnBuild, IKilnCi
     [Parameter("The runtime the app is published for, self-contained, so that images need no .NET installed.")]
     public string Runtime { get; set; } = "linux-x64";
 
-    RepositoryLayout Layout => RepositoryLayout.Find(RootDirectory, Solution, App);
+    private RepositoryLayout Layout => RepositoryLayout.Find(RootDirectory, Solution, App);
 
-    string AppDirectory => Path.Combine(RootDirectory, "output", "app");
+    private string AppDirectory => Path.Combine(RootDirectory, "output", "app");
 
     /// <summary>What templates/app.kiln.yaml declares: where the published app is, and the name of its executable.</summary>
     IReadOnlyDictionary<string, string> IKilnImages.ImageVariables => new Dictionary<string, string>
@@ -35,7 +35,7 @@ internal sealed class Build : KilnBuild, IKilnCi
         ["app_name"] = Layout.AppName,
     };
 
-    Target Restore => _ => _
+    private Target Restore => _ => _
         .Description("Restores the NuGet packages of the solution.")
         .Executes(cancellationToken => DotNet.RunAsync(["restore", Layout.Solution], RootDirectory, cancellationToken));
 
@@ -52,7 +52,7 @@ internal sealed class Build : KilnBuild, IKilnCi
                 RootDirectory, cancellationToken);
         });
 
-    Target Test => _ => _
+    private Target Test => _ => _
         .Description("Runs the solution's tests.")
         .DependsOn(Compile)
         .Executes(cancellationToken => DotNet.RunAsync(["test", Layout.Solution, "--no-build", "--configuration", Configuration.ToString()], RootDirectory, cancellationToken));

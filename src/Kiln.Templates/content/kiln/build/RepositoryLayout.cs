@@ -22,7 +22,7 @@ internal sealed partial record RepositoryLayout(string Solution, string AppProje
         return new RepositoryLayout(solutionPath, appPath);
     }
 
-    static string FindSolution(string root)
+    private static string FindSolution(string root)
     {
         var found = Directory.EnumerateFiles(root, "*.sln").Concat(Directory.EnumerateFiles(root, "*.slnx")).Order(StringComparer.Ordinal).ToList();
         return found.Count switch
@@ -34,7 +34,7 @@ internal sealed partial record RepositoryLayout(string Solution, string AppProje
         };
     }
 
-    static string FindApp(string solution)
+    private static string FindApp(string solution)
     {
         var executables = ProjectsOf(solution).Where(IsExecutable).ToList();
         return executables.Count switch
@@ -48,7 +48,7 @@ internal sealed partial record RepositoryLayout(string Solution, string AppProje
     }
 
     /// <summary>The project paths a .slnx (XML) or .sln (text) lists.</summary>
-    static IEnumerable<string> ProjectsOf(string solution)
+    private static IEnumerable<string> ProjectsOf(string solution)
     {
         var directory = Path.GetDirectoryName(solution)!;
         var paths = solution.EndsWith(".slnx", StringComparison.OrdinalIgnoreCase)
@@ -60,10 +60,10 @@ internal sealed partial record RepositoryLayout(string Solution, string AppProje
             .Where(File.Exists);
     }
 
-    static bool IsExecutable(string project) =>
+    private static bool IsExecutable(string project) =>
         XDocument.Load(project).Descendants().Any(e => e.Name.LocalName == "OutputType" && e.Value.Trim().Equals("Exe", StringComparison.OrdinalIgnoreCase));
 
-    static string Existing(string path, string option) =>
+    private static string Existing(string path, string option) =>
         File.Exists(path) ? path : throw new BuildStepException($"{option} {path} does not exist.", "Give a path relative to the repository root.");
 
     [GeneratedRegex("""^Project\("\{[^}]+\}"\)\s*=\s*"[^"]*",\s*"([^"]+)"\s*,""", RegexOptions.Multiline)]

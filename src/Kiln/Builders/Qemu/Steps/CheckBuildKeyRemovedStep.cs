@@ -27,7 +27,8 @@ internal sealed class CheckBuildKeyRemovedStep : IStep<QemuBuildState>
         var result = await communicator.ExecuteAsync(
             new RemoteCommand(
                 "found=0; for f in /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys; do " +
-                $"if [ -f \"$f\" ] && grep -qF '{material}' \"$f\"; then echo \"$f\"; found=1; fi; done; exit $found") { Sudo = true },
+                $"if [ -f \"$f\" ] && grep -qF '{material}' \"$f\"; then echo \"$f\"; found=1; fi; done; exit $found")
+            { Sudo = true },
             output,
             cancellationToken);
         var passed = result.ExitCode == 0;
