@@ -8,7 +8,7 @@ namespace Kiln.Communicators;
 /// them; kept lines pass through the redactor, since error messages leave Kiln too. Safe to call from the two
 /// threads that read stdout and stderr.
 /// </summary>
-public sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20, IRedactor? redactor = null) : ICommandOutput
+internal sealed class CommandOutputTail(IBuildLog? log = null, int capacity = 20, IRedactor? redactor = null) : ICommandOutput
 {
     private readonly Queue<string> _lines = new();
     private readonly Lock _lock = new();

@@ -3,7 +3,7 @@ using Kiln.Steps;
 namespace Kiln.Communicators;
 
 /// <summary>A build state that carries the build's temporary SSH key pair.</summary>
-public interface IBuildKeyHolder
+internal interface IBuildKeyHolder
 {
     /// <summary>Set by <see cref="CreateBuildKeyStep{TState}"/>; null before it runs and after its cleanup.</summary>
     SshKeyPair? BuildKey { get; set; }

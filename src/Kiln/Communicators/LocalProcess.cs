@@ -10,7 +10,7 @@ namespace Kiln.Communicators;
 /// Runs a program on the build host, streaming its output line by line. With a ledger, the process is recorded
 /// before it starts (a crashed run's leftovers are swept); on cancellation its whole tree is stopped.
 /// </summary>
-public static class LocalProcess
+internal static class LocalProcess
 {
     public static async Task<int> RunAsync(
         ProcessStartInfo startInfo, ICommandOutput output, CancellationToken cancellationToken, ILedger? ledger = null)

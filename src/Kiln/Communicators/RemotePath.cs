@@ -1,7 +1,7 @@
 namespace Kiln.Communicators;
 
 /// <summary>Paths on the machine under construction: always POSIX, whatever the build host is.</summary>
-public static class RemotePath
+internal static class RemotePath
 {
     public static string TrimEnd(string path) => path.Length > 1 ? path.TrimEnd('/') : path;
 

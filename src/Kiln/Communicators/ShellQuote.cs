@@ -5,7 +5,7 @@ using Kiln.Diagnostics;
 namespace Kiln.Communicators;
 
 /// <summary>POSIX shell quoting, for values that travel inside a remote command line.</summary>
-public static partial class ShellQuote
+internal static partial class ShellQuote
 {
     /// <summary>Quotes a value so every POSIX shell reads it back byte for byte (quotes, $, spaces, newlines included).</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\"'\"'", StringComparison.Ordinal) + "'";

@@ -4,7 +4,7 @@ namespace Kiln.Communicators;
 /// A jump host the way Packer's ssh_bastion_* settings describe one: Kiln logs in to it and forwards a local port
 /// through it to the machine. It logs in with a key, a password, or both. <see cref="Password"/> is a secret.
 /// </summary>
-public sealed record SshBastion(string Host, int Port, string Username)
+internal sealed record SshBastion(string Host, int Port, string Username)
 {
     public string? PrivateKeyPath { get; init; }
 

@@ -17,7 +17,7 @@ namespace Kiln.Communicators;
 /// next call after a disconnect (a reboot), waiting up to the endpoint's timeout.
 /// The host key seen on the first connection is pinned for the communicator's lifetime, which is the build's.
 /// </summary>
-public sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgressSink progress) : ICommunicator
+internal sealed class SshCommunicator(SshEndpoint endpoint, IBuildLog log, IProgressSink progress) : ICommunicator
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(750);
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);

@@ -5,7 +5,7 @@ namespace Kiln.Communicators;
 /// key (when <see cref="PrivateKeyPath"/> is not empty) and with <see cref="Password"/> (password and
 /// keyboard-interactive authentication), whichever the server accepts.
 /// </summary>
-public sealed record SshEndpoint(string Host, int Port, string Username, string PrivateKeyPath)
+internal sealed record SshEndpoint(string Host, int Port, string Username, string PrivateKeyPath)
 {
     /// <summary>How long to wait for the first connection, and for each reconnection after a disconnect.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);

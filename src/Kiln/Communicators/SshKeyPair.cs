@@ -10,7 +10,7 @@ namespace Kiln.Communicators;
 /// with a private key file only its owner can read. The private key is never read by Kiln itself except to
 /// authenticate, and never logged. Dispose removes both files.
 /// </summary>
-public sealed class SshKeyPair : IDisposable
+internal sealed class SshKeyPair : IDisposable
 {
     private SshKeyPair(string directory, string privateKeyPath, string publicKey)
     {

@@ -3,7 +3,7 @@ using Kiln.Engine;
 namespace Kiln.Consoles;
 
 /// <summary>The person at a plain (non-live) console: interactive only when stdin is a terminal and this is not CI.</summary>
-public sealed class ConsoleInteraction(TextWriter prompts) : IInteraction
+internal sealed class ConsoleInteraction(TextWriter prompts) : IInteraction
 {
     // Builds fail in parallel; one question at a time, or two reads would race for the same Enter.
     private readonly SemaphoreSlim _gate = new(1, 1);

@@ -13,7 +13,7 @@ namespace Kiln.Consoles;
 /// stage, step, time) with a bar for each long piece of work. It is also the terminal's <see cref="IInteraction"/>: a
 /// prompt pauses the live view so the question and the answer are not drawn over.
 /// </summary>
-public sealed class LiveBuildConsole : IBuildConsole, IInteraction, IAsyncDisposable
+internal sealed class LiveBuildConsole : IBuildConsole, IInteraction, IAsyncDisposable
 {
     private const int BarWidth = 24;
 

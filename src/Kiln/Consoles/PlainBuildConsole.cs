@@ -9,7 +9,7 @@ namespace Kiln.Consoles;
 /// Build output for CI and redirected output: one line per event, each prefixed with the build's name (and a UTC
 /// timestamp), long work reported as a progress line at most every <see cref="PlainConsoleOptions.ProgressInterval"/>.
 /// </summary>
-public sealed class PlainBuildConsole(TextWriter writer, PlainConsoleOptions? options = null) : IBuildConsole
+internal sealed class PlainBuildConsole(TextWriter writer, PlainConsoleOptions? options = null) : IBuildConsole
 {
     private readonly PlainConsoleOptions _options = options ?? new PlainConsoleOptions();
     private readonly Lock _gate = new();
@@ -157,7 +157,7 @@ public sealed class PlainBuildConsole(TextWriter writer, PlainConsoleOptions? op
     }
 }
 
-public sealed record PlainConsoleOptions
+internal sealed record PlainConsoleOptions
 {
     /// <summary>Prefix lines with the UTC time (on CI, where the log viewer may not).</summary>
     public bool Timestamps { get; init; } = true;

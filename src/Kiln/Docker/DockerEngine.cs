@@ -4,7 +4,7 @@ using Kiln.Diagnostics;
 namespace Kiln.Docker;
 
 /// <summary>Where the Docker Engine API is and how to open a client to it.</summary>
-public static class DockerEngine
+internal static class DockerEngine
 {
     public const string DefaultHost = "unix:///var/run/docker.sock";
 

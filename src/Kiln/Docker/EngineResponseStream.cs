@@ -4,7 +4,7 @@ namespace Kiln.Docker;
 /// Wraps a streamed Engine API response for readers that ask for zero bytes (TarReader does at the end of each
 /// entry): Docker.DotNet's chunked-response stream takes a zero-byte read for the end of the connection and throws.
 /// </summary>
-public sealed class EngineResponseStream(Stream inner) : Stream
+internal sealed class EngineResponseStream(Stream inner) : Stream
 {
     public override bool CanRead => true;
 

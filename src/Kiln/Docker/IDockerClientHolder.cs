@@ -3,7 +3,7 @@ using Docker.DotNet;
 namespace Kiln.Docker;
 
 /// <summary>A build state that holds an open Engine API client, which publishers reuse while the build runs.</summary>
-public interface IDockerClientHolder
+internal interface IDockerClientHolder
 {
     IDockerClient? Client { get; }
 }

@@ -6,7 +6,7 @@ namespace Kiln.Docker;
 /// A Docker image reference split the way the Engine API wants it: <c>[registry/]path[:tag][@digest]</c>.
 /// The tag is the text after the last colon that follows the last slash, so <c>127.0.0.1:5000/app</c> has no tag.
 /// </summary>
-public sealed partial record ImageReference(string Repository, string? Tag, string? Digest)
+internal sealed partial record ImageReference(string Repository, string? Tag, string? Digest)
 {
     public static bool TryParse(string text, out ImageReference reference)
     {

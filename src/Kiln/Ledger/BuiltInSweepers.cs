@@ -4,7 +4,7 @@ using Kiln.Engine;
 namespace Kiln.Ledger;
 
 /// <summary>A local process (and its children) a dead run left running; its record holds pid, start time and boot id.</summary>
-public sealed class ProcessSweeper : IResourceSweeper
+internal sealed class ProcessSweeper : IResourceSweeper
 {
     public const string ResourceKind = "process";
 
@@ -46,7 +46,7 @@ public sealed class ProcessSweeper : IResourceSweeper
 }
 
 /// <summary>A scratch directory (a build's work directory, an unpacked ISO); removed with everything in it.</summary>
-public sealed class DirectorySweeper : IResourceSweeper
+internal sealed class DirectorySweeper : IResourceSweeper
 {
     public const string ResourceKind = "directory";
 
@@ -69,7 +69,7 @@ public sealed class DirectorySweeper : IResourceSweeper
 }
 
 /// <summary>A temporary file (a half-written artifact, a key file).</summary>
-public sealed class FileSweeper : IResourceSweeper
+internal sealed class FileSweeper : IResourceSweeper
 {
     public const string ResourceKind = "file";
 

@@ -7,7 +7,7 @@ namespace Kiln.Ledger;
 /// resource is created and after each is removed. If the process dies, <see cref="LedgerSweep"/> finds the file of a run
 /// whose owner is no longer alive and removes what it lists. The file disappears once its last entry is released.
 /// </summary>
-public sealed class DiskLedger : ILedger
+internal sealed class DiskLedger : ILedger
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<LedgerRecord> _records = [];

@@ -8,7 +8,7 @@ namespace Kiln.Ledger;
 /// and removes each recorded resource through the <see cref="IResourceSweeper"/> of its kind. Entries it cleaned leave
 /// the ledger; those it could not stay there and are reported, so a later sweep can try again.
 /// </summary>
-public sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IResourceSweeper> sweepers, IBuildLog log)
+internal sealed class LedgerSweep(string directory, IReadOnlyDictionary<string, IResourceSweeper> sweepers, IBuildLog log)
 {
     private static readonly TimeSpan AbandonedTempAge = TimeSpan.FromMinutes(10);
 

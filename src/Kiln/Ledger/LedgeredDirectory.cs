@@ -3,7 +3,7 @@ using Kiln.Engine;
 namespace Kiln.Ledger;
 
 /// <summary>A directory created through the ledger: recorded before it exists, released once it is deleted.</summary>
-public sealed class LedgeredDirectory : IAsyncDisposable
+internal sealed class LedgeredDirectory : IAsyncDisposable
 {
     private readonly ILedgerEntry _entry;
 

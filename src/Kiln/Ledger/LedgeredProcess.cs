@@ -7,7 +7,7 @@ namespace Kiln.Ledger;
 /// A local child process (qemu, a helper daemon) started through the ledger: recorded before it starts, its pid and
 /// start time added once it runs, so a sweep after a crash can stop exactly it and its children.
 /// </summary>
-public sealed class LedgeredProcess : IAsyncDisposable
+internal sealed class LedgeredProcess : IAsyncDisposable
 {
     private readonly ILedgerEntry _entry;
 

@@ -7,7 +7,7 @@ namespace Kiln.Ledger;
 /// A process as the kernel knows it: its pid, when it started (clock ticks after boot, from /proc) and which boot that
 /// was. Pids are reused; pid plus start time plus boot id is not, so a ledger never mistakes a stranger for its owner.
 /// </summary>
-public sealed record ProcessIdentity(int Pid, long StartTicks, string BootId)
+internal sealed record ProcessIdentity(int Pid, long StartTicks, string BootId)
 {
     private static readonly Lazy<string> CurrentBootId = new(ReadBootId);
 

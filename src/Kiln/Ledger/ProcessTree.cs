@@ -4,7 +4,7 @@ namespace Kiln.Ledger;
 /// Stops a process and everything it started: SIGTERM to the whole tree, a grace period, then SIGKILL to what is left.
 /// Every pid is checked against its start time right before it is signalled, so a reused pid is never hit.
 /// </summary>
-public static class ProcessTree
+internal static class ProcessTree
 {
     public static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
 

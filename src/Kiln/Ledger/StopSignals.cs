@@ -7,7 +7,7 @@ namespace Kiln.Ledger;
 /// process alive so every build can clean up; the second reports what is still being cleaned; the third lets the
 /// process die at once (what it leaves is in the ledger for a sweep).
 /// </summary>
-public sealed class StopSignals : IDisposable
+internal sealed class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Action<string> _report;

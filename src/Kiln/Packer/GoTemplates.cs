@@ -7,7 +7,7 @@ namespace Kiln.Packer;
 /// Packer's Go-template text in strings (<c>{{ user `x` }}</c>, <c>{{ .HTTPIP }}</c>, <c>{{ timestamp }}</c>) rewritten
 /// as Kiln interpolation, as <see cref="PackerNames"/> lists it. Kiln expressions already in the text stay as they are.
 /// </summary>
-public static partial class GoTemplates
+internal static partial class GoTemplates
 {
     /// <summary>The text in Kiln's syntax, or null with the reason when a part of it has no Kiln equivalent.</summary>
     public static string? Translate(string text, out string? untranslated)

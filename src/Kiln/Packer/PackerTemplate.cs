@@ -3,7 +3,7 @@ using Kiln.Packer.Hcl;
 namespace Kiln.Packer;
 
 /// <summary>A Packer template read from JSON or HCL2, its values already evaluated: what the translator works from.</summary>
-public sealed class PackerTemplate
+internal sealed class PackerTemplate
 {
     public required string Name { get; init; }
 
@@ -20,16 +20,16 @@ public sealed class PackerTemplate
     public List<ImportReportEntry> Report { get; } = [];
 }
 
-public sealed record PackerVariable(string Name, object? Value, bool Sensitive, TemplatePosition Position);
+internal sealed record PackerVariable(string Name, object? Value, bool Sensitive, TemplatePosition Position);
 
 /// <summary>A builder (source), provisioner or post-processor: its type, name (sources) and evaluated attributes.</summary>
-public sealed record PackerPlugin(string Type, string? Name, IReadOnlyList<PackerAttribute> Attributes, TemplatePosition Position);
+internal sealed record PackerPlugin(string Type, string? Name, IReadOnlyList<PackerAttribute> Attributes, TemplatePosition Position);
 
 /// <summary>One key and its value (string, double, bool, null, list, map), at its place.</summary>
-public sealed record PackerAttribute(string Key, object? Value, TemplatePosition Position);
+internal sealed record PackerAttribute(string Key, object? Value, TemplatePosition Position);
 
 /// <summary>A build: the sources it builds (by source name), its provisioners and its post-processor chains.</summary>
-public sealed record PackerBuild(string? Name, IReadOnlyList<(string Type, string Name)> Sources, IReadOnlyList<PackerPlugin> Provisioners,
+internal sealed record PackerBuild(string? Name, IReadOnlyList<(string Type, string Name)> Sources, IReadOnlyList<PackerPlugin> Provisioners,
     IReadOnlyList<IReadOnlyList<PackerPlugin>> PostProcessors, TemplatePosition Position);
 
 /// <summary>A construct the import did not translate (or translated approximately), at its place in the Packer template.</summary>

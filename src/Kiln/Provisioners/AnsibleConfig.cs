@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Runs ansible-playbook on the build host against the machine over SSH. Kiln writes the inventory (one host, `host_alias`, in `groups`) and uses the build's SSH key; host key checking is off for this temporary host.")]
-public sealed class AnsibleConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
+internal sealed class AnsibleConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     [Description("The playbook; relative to the definition file.")]
     public required string PlaybookFile { get; init; }

@@ -12,7 +12,7 @@ namespace Kiln.Provisioners;
 /// Runs the real ansible-playbook against the machine, straight over SSH with the build key. The inventory lives in
 /// a private directory under the build's work directory (through the ledger) and is removed afterwards.
 /// </summary>
-public sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHostRequirements
+internal sealed class AnsibleProvisioner : Provisioner<AnsibleConfig>, IDeclaresHostRequirements
 {
     public override string Type => "ansible";
 

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Pauses the build until Enter is pressed, to look at the machine. Skipped, with a warning, when nobody is at the terminal (CI).")]
-public sealed class BreakpointConfig : ProvisionerConfig
+internal sealed class BreakpointConfig : ProvisionerConfig
 {
     [Description("Shown when the build pauses.")]
     public string? Note { get; init; }

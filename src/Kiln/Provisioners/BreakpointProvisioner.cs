@@ -3,7 +3,7 @@ using Kiln.Engine;
 namespace Kiln.Provisioners;
 
 /// <summary>Packer's breakpoint: prints how to reach the machine and waits for Enter.</summary>
-public sealed class BreakpointProvisioner : Provisioner<BreakpointConfig>
+internal sealed class BreakpointProvisioner : Provisioner<BreakpointConfig>
 {
     public override string Type => "breakpoint";
 

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Copies files and directories between the build host and the machine. Directories follow rsync's rule: `src/` copies the contents of src into the destination, `src` copies the directory src itself into it.")]
-public sealed class FileConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
+internal sealed class FileConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     [Description("What to copy: a local path for uploads (relative to the definition file), a path on the machine for downloads.")]
     public string? Source { get; init; }

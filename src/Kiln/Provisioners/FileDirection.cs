@@ -1,6 +1,6 @@
 namespace Kiln.Provisioners;
 
-public enum FileDirection
+internal enum FileDirection
 {
     /// <summary>From the build host to the machine.</summary>
     Upload,

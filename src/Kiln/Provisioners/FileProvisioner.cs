@@ -10,7 +10,7 @@ namespace Kiln.Provisioners;
 /// Packer's file provisioner through the build's communicator. Downloaded files appear whole or not at all
 /// (written beside their target, then renamed). Parent directories of the destination are created.
 /// </summary>
-public sealed class FileProvisioner : Provisioner<FileConfig>
+internal sealed class FileProvisioner : Provisioner<FileConfig>
 {
     public override string Type => "file";
 

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Runs `puppet apply` on the machine, as Packer's puppet-masterless does: the manifest, modules, Hiera configuration and data are uploaded to `staging_directory`, facts are passed as FACTER_* variables, and exit code 2 (changes applied) counts as success. Puppet must be installed on the machine (Debian: the puppet package). Chef is not supported.")]
-public sealed class PuppetMasterlessConfig : ProvisionerConfig, IValidatableConfig
+internal sealed class PuppetMasterlessConfig : ProvisionerConfig, IValidatableConfig
 {
     public const string DefaultExecuteCommand = "cd {working_directory} && {facter_vars} puppet apply --detailed-exitcodes --color=false {module_path} {hiera_config} {extra_arguments} {manifest_file}";
 

@@ -9,7 +9,7 @@ namespace Kiln.Provisioners;
 /// <c>puppet apply --detailed-exitcodes</c> there (exit 2 means changes, not failure), and removes the staging
 /// directory afterwards. A failed run quotes puppet's own Error: lines.
 /// </summary>
-public sealed class PuppetMasterlessProvisioner : Provisioner<PuppetMasterlessConfig>
+internal sealed class PuppetMasterlessProvisioner : Provisioner<PuppetMasterlessConfig>
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(1);
 

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Runs shell scripts on the machine: `inline` commands, one `script` or several `scripts`. Each is uploaded to `remote_folder`, run with `execute_command`, and removed afterwards.")]
-public sealed class ShellConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
+internal sealed class ShellConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     public const string DefaultExecuteCommand = "chmod +x {path}; {vars} {path}";
 

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Provisioners;
 
 [Description("Runs a command on the build host (not on the machine), with the build's values in its environment: KILN_BUILD_NAME, KILN_IMAGE, KILN_SOURCE, KILN_SOURCE_TYPE, KILN_RUN_ID, KILN_OUTPUT and, when the machine is reachable over SSH, KILN_SSH_HOST, KILN_SSH_PORT, KILN_SSH_USER and KILN_SSH_PRIVATE_KEY_FILE.")]
-public sealed class ShellLocalConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
+internal sealed class ShellLocalConfig : ProvisionerConfig, IValidatableConfig, ILocalPaths
 {
     [Description("A command line for `shell`.")]
     public string? Command { get; init; }

@@ -7,7 +7,7 @@ using Kiln.Engine;
 namespace Kiln.Provisioners;
 
 /// <summary>Packer's shell-local: a command on the build host, output streamed into the build log, exit code checked.</summary>
-public sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
+internal sealed class ShellLocalProvisioner : Provisioner<ShellLocalConfig>
 {
     public override string Type => "shell-local";
 

@@ -10,7 +10,7 @@ namespace Kiln.Provisioners;
 /// Packer's shell provisioner: each script is uploaded (0700, owned by the SSH user), run with
 /// <c>execute_command</c>, its output streamed into the build log, then removed from the machine.
 /// </summary>
-public sealed class ShellProvisioner : Provisioner<ShellConfig>
+internal sealed class ShellProvisioner : Provisioner<ShellConfig>
 {
     // Long enough to reconnect after an expected reboot; short when the build is being cancelled anyway.
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(2);

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Compresses every file of the input artifacts (zstd or gzip). The compressed files replace the inputs unless keep_input_artifact is true.")]
-public sealed class CompressConfig : PublisherConfig, IValidatableConfig
+internal sealed class CompressConfig : PublisherConfig, IValidatableConfig
 {
     public CompressConfig() => KeepInputArtifact = false;
 

@@ -12,7 +12,7 @@ namespace Kiln.Publishers;
 /// <c>compression</c>. Like Packer's compress post-processor its keep_input_artifact defaults to false; the input files
 /// are left in place because another chain of the same build may still read them: dropping them is the stage runner's call.
 /// </summary>
-public sealed class CompressPublisher : Publisher<CompressConfig>
+internal sealed class CompressPublisher : Publisher<CompressConfig>
 {
     public override string Type => "compress";
 

@@ -1,6 +1,6 @@
 namespace Kiln.Publishers;
 
-public enum CompressionFormat
+internal enum CompressionFormat
 {
     Zstd,
     Gzip,

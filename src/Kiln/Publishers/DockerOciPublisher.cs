@@ -14,7 +14,7 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 [Description("Exports the built image as an OCI image layout directory (for skopeo, umoci, podman, crane, registries).")]
-public sealed class DockerOciConfig : PublisherConfig
+internal sealed class DockerOciConfig : PublisherConfig
 {
     [Description("The layout directory. Defaults to <output>/<image>.<source>.oci; relative paths are relative to the definition file.")]
     public string? Path { get; init; }
@@ -30,7 +30,7 @@ public sealed class DockerOciConfig : PublisherConfig
 /// Converts the engine's <c>docker save</c> stream into an OCI image layout in-process: the layers and the config
 /// are the same bytes, only the manifest and index are written anew, so no external tool is needed.
 /// </summary>
-public sealed class DockerOciPublisher : Publisher<DockerOciConfig>
+internal sealed class DockerOciPublisher : Publisher<DockerOciConfig>
 {
     private const string ManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
     private const string ConfigMediaType = "application/vnd.oci.image.config.v1+json";

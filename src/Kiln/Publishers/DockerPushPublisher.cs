@@ -10,7 +10,7 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 [Description("Pushes the built image to a registry, with credentials that never reach a log.")]
-public sealed class DockerPushConfig : PublisherConfig, IValidatableConfig
+internal sealed class DockerPushConfig : PublisherConfig, IValidatableConfig
 {
     [Description("Registry user. Fill it from a variable.")]
     public string? Username { get; init; }
@@ -49,7 +49,7 @@ public sealed class DockerPushConfig : PublisherConfig, IValidatableConfig
     }
 }
 
-public sealed class DockerPushPublisher : Publisher<DockerPushConfig>
+internal sealed class DockerPushPublisher : Publisher<DockerPushConfig>
 {
     public override string Type => "docker-push";
 

@@ -9,13 +9,13 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 [Description("Writes the built image, with its tags, to a tar file that docker load reads.")]
-public sealed class DockerSaveConfig : PublisherConfig
+internal sealed class DockerSaveConfig : PublisherConfig
 {
     [Description("Where to write the tar. Defaults to <output>/<image>.<source>.tar; relative paths are relative to the definition file.")]
     public string? Path { get; init; }
 }
 
-public sealed class DockerSavePublisher : Publisher<DockerSaveConfig>
+internal sealed class DockerSavePublisher : Publisher<DockerSaveConfig>
 {
     public override string Type => "docker-save";
 

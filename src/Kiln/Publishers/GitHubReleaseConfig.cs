@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Uploads the input artifacts' files to a GitHub release, creating the release for the tag if needed and replacing assets of the same name.")]
-public sealed class GitHubReleaseConfig : PublisherConfig, IValidatableConfig
+internal sealed class GitHubReleaseConfig : PublisherConfig, IValidatableConfig
 {
     [Description("Owner (user or organisation) of the repository.")]
     public required string Owner { get; init; }

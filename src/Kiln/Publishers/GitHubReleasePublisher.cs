@@ -11,7 +11,7 @@ namespace Kiln.Publishers;
 /// <c>release_id</c>, <c>tag</c>, <c>download_url</c> (the first asset) and <c>download_urls</c> (one per line).
 /// The token is registered with the redactor before first use and never appears in what Kiln prints.
 /// </summary>
-public sealed class GitHubReleasePublisher : Publisher<GitHubReleaseConfig>
+internal sealed class GitHubReleasePublisher : Publisher<GitHubReleaseConfig>
 {
     private readonly Func<string, string?> _environment;
 

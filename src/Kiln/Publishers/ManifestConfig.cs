@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Appends one entry per artifact to a Packer-compatible manifest (builds[], last_run_uuid), with Kiln's fingerprint, checksums, timings and checks under `kiln`.")]
-public sealed class ManifestConfig : PublisherConfig, IValidatableConfig
+internal sealed class ManifestConfig : PublisherConfig, IValidatableConfig
 {
     [Description("Path of the manifest. Default: manifest.json at the root of the output directory, shared by every build of the run.")]
     public string? Output { get; init; }

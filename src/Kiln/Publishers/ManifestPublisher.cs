@@ -8,7 +8,7 @@ namespace Kiln.Publishers;
 /// Records each input artifact as one entry of a Packer-compatible manifest and passes the artifacts on unchanged
 /// (like Packer's manifest post-processor), so it can sit anywhere in a chain.
 /// </summary>
-public sealed class ManifestPublisher : Publisher<ManifestConfig>
+internal sealed class ManifestPublisher : Publisher<ManifestConfig>
 {
     public override string Type => "manifest";
 

@@ -4,7 +4,7 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 /// <summary>The reading side of the manifest, for incremental builds: what did the last good run of a build produce?</summary>
-public static class ManifestReader
+internal static class ManifestReader
 {
     /// <summary>
     /// The entries of the most recent run that recorded <paramref name="image"/> × <paramref name="source"/> as

@@ -3,7 +3,7 @@ using Kiln.Model;
 namespace Kiln.Publishers;
 
 /// <summary>One earlier run of an image × source as its manifest entries recorded it: what an incremental build may reuse.</summary>
-public sealed record ManifestRecord(string RunId, string? Fingerprint, DateTimeOffset BuildTime, IReadOnlyList<Artifact> Artifacts)
+internal sealed record ManifestRecord(string RunId, string? Fingerprint, DateTimeOffset BuildTime, IReadOnlyList<Artifact> Artifacts)
 {
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";

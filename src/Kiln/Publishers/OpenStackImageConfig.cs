@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Uploads the captured qcow2 (or raw) disk to OpenStack Glance (image API v2) with a Keystone v3 token. Credentials come from these keys, else the OS_* environment variables, else the clouds.yaml entry named by cloud / OS_CLOUD.")]
-public sealed class OpenStackImageConfig : PublisherConfig, IValidatableConfig
+internal sealed class OpenStackImageConfig : PublisherConfig, IValidatableConfig
 {
     [Description("Name of the Glance image.")]
     public required string ImageName { get; init; }
@@ -100,7 +100,7 @@ public sealed class OpenStackImageConfig : PublisherConfig, IValidatableConfig
     };
 }
 
-public enum GlanceVisibility
+internal enum GlanceVisibility
 {
     Private,
     Shared,

@@ -14,7 +14,7 @@ namespace Kiln.Publishers;
 /// Its artifact (builder type "openstack-image", id the image id) has outputs <c>image_id</c>, <c>image_name</c>,
 /// <c>region</c> and <c>visibility</c>.
 /// </summary>
-public sealed class OpenStackImagePublisher : Publisher<OpenStackImageConfig>
+internal sealed class OpenStackImagePublisher : Publisher<OpenStackImageConfig>
 {
     public const string LedgerKind = "openstack-image";
 

@@ -7,7 +7,7 @@ namespace Kiln.Publishers;
 /// Deletes a Glance image a killed run left incomplete. The ledger record names the cloud and Keystone URL, never
 /// the password: credentials come again from the OS_* variables or the clouds.yaml entry, as for the publish.
 /// </summary>
-public sealed class OpenStackImageSweeper : IResourceSweeper
+internal sealed class OpenStackImageSweeper : IResourceSweeper
 {
     private readonly Func<string, string?> _environment;
     private readonly Func<HttpClient> _httpClient;

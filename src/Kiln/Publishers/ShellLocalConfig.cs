@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Runs a command on the machine running Kiln once per input artifact, with the artifact in KILN_* environment variables.")]
-public sealed class ShellLocalConfig : PublisherConfig, IValidatableConfig, ILocalPaths
+internal sealed class ShellLocalConfig : PublisherConfig, IValidatableConfig, ILocalPaths
 {
     [Description("One command line, run with `<shell> -c`.")]
     public string? Command { get; init; }

@@ -13,7 +13,7 @@ namespace Kiln.Publishers;
 /// directory), KILN_ARTIFACT_ID, KILN_ARTIFACT_BUILDER_TYPE, KILN_ARTIFACT_FILES (absolute paths, one per line),
 /// KILN_ARTIFACT_OUTPUT_&lt;KEY&gt; per artifact output, and Packer's PACKER_BUILD_NAME and PACKER_BUILDER_TYPE.
 /// </summary>
-public sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
+internal sealed class ShellLocalPublisher : Publisher<ShellLocalConfig>
 {
     public override string Type => "shell-local";
 

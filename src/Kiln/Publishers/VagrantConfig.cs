@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Publishers;
 
 [Description("Packs a Vagrant box (.box, gzip-compressed tar): libvirt from a qcow2 disk, virtualbox from an OVA, vmware_desktop from a vmx.")]
-public sealed class VagrantConfig : PublisherConfig, IValidatableConfig, ILocalPaths
+internal sealed class VagrantConfig : PublisherConfig, IValidatableConfig, ILocalPaths
 {
     [Description("libvirt, virtualbox or vmware_desktop. Default: from the input: a qcow2 disk gives libvirt, an OVA gives virtualbox, a .vmx gives vmware_desktop.")]
     public VagrantProvider? Provider { get; init; }

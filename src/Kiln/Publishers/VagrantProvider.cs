@@ -1,6 +1,6 @@
 namespace Kiln.Publishers;
 
-public enum VagrantProvider
+internal enum VagrantProvider
 {
     /// <summary>A qcow2 disk (box.img) for vagrant-libvirt.</summary>
     Libvirt,

@@ -15,7 +15,7 @@ namespace Kiln.Publishers;
 /// into the compressed tar. Its artifact (builder type "vagrant", id the provider, like Packer's) holds the box,
 /// with outputs <c>box</c> and <c>provider</c>, so a following github-release uploads it.
 /// </summary>
-public sealed partial class VagrantPublisher : Publisher<VagrantConfig>
+internal sealed partial class VagrantPublisher : Publisher<VagrantConfig>
 {
     public override string Type => "vagrant";
 

@@ -10,7 +10,7 @@ namespace Kiln.Steps;
 /// so the builder can hand the public key to cloud-init or the cloud). The key's directory goes through the ledger,
 /// so a crashed run's key is swept too. Cleanup deletes it.
 /// </summary>
-public sealed class CreateBuildKeyStep<TState> : IStep<TState>
+internal sealed class CreateBuildKeyStep<TState> : IStep<TState>
     where TState : BuildState, IBuildKeyHolder
 {
     private ILedgerEntry? _entry;

@@ -7,7 +7,7 @@ namespace Kiln.Steps;
 /// The provision stage every builder puts after its connect step: runs the source's provisioners in order through
 /// the build's communicator, finding each in the build's plugins (<see cref="BuildContext.Plugins"/>).
 /// </summary>
-public sealed class ProvisionStep<TState>(RetryPolicy? retry = null) : IStep<TState>
+internal sealed class ProvisionStep<TState>(RetryPolicy? retry = null) : IStep<TState>
     where TState : BuildState
 {
     private readonly ProvisionerInvoker _invoker = new(retry ?? RetryPolicy.Default);

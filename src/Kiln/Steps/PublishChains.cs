@@ -12,7 +12,7 @@ namespace Kiln.Steps;
 /// only when it says <c>keep_input_artifact</c> (Packer's rule); the build's own artifacts are kept when any chain's
 /// first publisher keeps them. Publishers are found in the build's plugins (<see cref="BuildContext.Plugins"/>). The result replaces <see cref="BuildState.Artifacts"/>.
 /// </summary>
-public sealed class PublishChains
+internal sealed class PublishChains
 {
     public async Task RunAsync(BuildState state, CancellationToken cancellationToken)
     {

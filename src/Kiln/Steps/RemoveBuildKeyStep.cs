@@ -11,7 +11,7 @@ namespace Kiln.Steps;
 /// every other line, and the file's owner and mode, stay as they were. The open session keeps working.
 /// </summary>
 /// <param name="authorizedKeysFiles">Remote files to clean; by default the SSH user's <c>~/.ssh/authorized_keys</c>.</param>
-public sealed class RemoveBuildKeyStep<TState>(IReadOnlyList<string>? authorizedKeysFiles = null) : IStep<TState>
+internal sealed class RemoveBuildKeyStep<TState>(IReadOnlyList<string>? authorizedKeysFiles = null) : IStep<TState>
     where TState : BuildState, IBuildKeyHolder
 {
     public string Name => "remove build SSH key";

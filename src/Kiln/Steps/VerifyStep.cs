@@ -8,7 +8,7 @@ namespace Kiln.Steps;
 /// The verify stage: runs the source's <c>verify:</c> checks (provisioners whose success is the check) against the
 /// machine the builder booted from the captured image. Every check runs and is recorded, then the build fails if any did.
 /// </summary>
-public sealed class VerifyStep<TState>(RetryPolicy? retry = null) : IStep<TState>
+internal sealed class VerifyStep<TState>(RetryPolicy? retry = null) : IStep<TState>
     where TState : BuildState
 {
     private readonly ProvisionerInvoker _invoker = new(retry ?? RetryPolicy.Default);

@@ -8,7 +8,7 @@ namespace Kiln.Steps;
 /// Waits until the machine answers SSH and makes the connection the build's communicator. Cleanup closes the
 /// connection this step opened (a build may connect twice, to the build machine and then to a verify machine).
 /// </summary>
-public sealed class WaitForSshStep<TState> : IStep<TState>
+internal sealed class WaitForSshStep<TState> : IStep<TState>
     where TState : BuildState, ISshTarget
 {
     private SshCommunicator? _communicator;

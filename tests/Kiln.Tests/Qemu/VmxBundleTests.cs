@@ -43,14 +43,15 @@ public sealed class VmxBundleTests
         (Exact("tools.syncTime"), new Regex("^(TRUE|FALSE)$")),
     ];
 
-    public static TheoryData<VmxDiskAdapter, VmxNetworkAdapter> Hardware()
+    // by name: the adapter enums are internal, and a theory's parameters must be public types
+    public static TheoryData<string, string> Hardware()
     {
-        var data = new TheoryData<VmxDiskAdapter, VmxNetworkAdapter>();
+        var data = new TheoryData<string, string>();
         foreach (var disk in Enum.GetValues<VmxDiskAdapter>())
         {
             foreach (var nic in Enum.GetValues<VmxNetworkAdapter>())
             {
-                data.Add(disk, nic);
+                data.Add(disk.ToString(), nic.ToString());
             }
         }
 
@@ -59,8 +60,9 @@ public sealed class VmxBundleTests
 
     [Theory]
     [MemberData(nameof(Hardware))]
-    public void Every_key_of_the_vmx_has_a_value_vmware_documents(VmxDiskAdapter disk, VmxNetworkAdapter nic)
+    public void Every_key_of_the_vmx_has_a_value_vmware_documents(string diskName, string nicName)
     {
+        var (disk, nic) = (Enum.Parse<VmxDiskAdapter>(diskName), Enum.Parse<VmxNetworkAdapter>(nicName));
         var machine = new VmxBundle.Machine("web \"edge\"", 2, 2048, new QemuVmxConfig { DiskAdapter = disk, NetworkAdapter = nic });
         var entries = VmxFile.Parse(VmxBundle.Render(VmxBundle.Entries(machine)));
 

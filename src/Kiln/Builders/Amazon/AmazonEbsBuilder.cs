@@ -12,7 +12,7 @@ namespace Kiln.Builders.Amazon;
 /// security groups) to run them on. Every resource it creates is in the ledger before it exists and tagged with the run.
 /// </summary>
 /// <param name="authorizedKeysFiles">Where the instance keeps the build key, to remove it before capture; by default the SSH user's ~/.ssh/authorized_keys.</param>
-public sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>, IDeclaresHostRequirements
+internal sealed class AmazonEbsBuilder(IReadOnlyList<string>? authorizedKeysFiles) : Builder<AmazonEbsSourceConfig, AmazonEbsState>, IDeclaresHostRequirements
 {
     public const string TypeName = "amazon-ebs";
 

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Amazon;
 
 [Description("Builds an EBS-backed AMI: launches an instance from a source AMI, provisions it over SSH, stops it and images it.")]
-public sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
+internal sealed class AmazonEbsSourceConfig : SourceConfig, IValidatableConfig
 {
     [Description("Region the instance runs in and the AMI is created in. Default: the SDK's chain (AWS_REGION, the profile's region).")]
     public string? Region { get; init; }

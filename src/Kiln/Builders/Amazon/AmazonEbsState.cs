@@ -5,7 +5,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Amazon;
 
 /// <summary>What the amazon-ebs steps hand each other.</summary>
-public sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext context) : BuildState(context), ISshTarget, IBuildKeyHolder
+internal sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext context) : BuildState(context), ISshTarget, IBuildKeyHolder
 {
     public AmazonEbsSourceConfig Config { get; } = config;
 

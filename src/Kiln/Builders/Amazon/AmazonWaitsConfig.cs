@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Kiln.Builders.Amazon;
 
 [Description("Bounds and poll intervals of the waits on EC2 state changes.")]
-public sealed class AmazonWaitsConfig
+internal sealed class AmazonWaitsConfig
 {
     [Description("Until the build instance is running.")]
     public TimeSpan InstanceRunning { get; init; } = TimeSpan.FromMinutes(10);

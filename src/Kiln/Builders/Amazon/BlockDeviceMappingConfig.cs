@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Kiln.Builders.Amazon;
 
 [Description("One volume of the build instance.")]
-public sealed class BlockDeviceMappingConfig
+internal sealed class BlockDeviceMappingConfig
 {
     [Description("Device name, for example /dev/xvda; the source AMI's root device name replaces its root volume.")]
     public required string DeviceName { get; init; }

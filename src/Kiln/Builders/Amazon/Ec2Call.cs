@@ -12,7 +12,7 @@ namespace Kiln.Builders.Amazon;
 /// and each retry is one log line; anything else becomes an <see cref="Ec2CallException"/> that names the call,
 /// the region and EC2's code, with a hint where one helps.
 /// </summary>
-public sealed class Ec2Call(IBuildLog log, int maxRetries, TimeSpan baseDelay)
+internal sealed class Ec2Call(IBuildLog log, int maxRetries, TimeSpan baseDelay)
 {
     private static readonly HashSet<string> TransientCodes = new(StringComparer.Ordinal)
     {

@@ -11,7 +11,7 @@ namespace Kiln.Builders.Amazon;
 /// Removal of each kind of EC2 resource, shared by the steps' cleanups and the sweepers. Every method is
 /// idempotent: a resource that is already gone counts as removed.
 /// </summary>
-public static class Ec2Cleanup
+internal static class Ec2Cleanup
 {
     public static async Task TerminateInstancesAsync(Ec2Session ec2, string region, IReadOnlyList<string> instanceIds, TimeSpan timeout, CancellationToken cancellationToken)
     {

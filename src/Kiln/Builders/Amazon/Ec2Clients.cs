@@ -13,7 +13,7 @@ namespace Kiln.Builders.Amazon;
 /// profile). With a custom endpoint every region talks to that URL and signs with its own region, which is how
 /// an EC2-compatible service (or a test double) tells regions apart.
 /// </summary>
-public sealed class Ec2Clients : IDisposable
+internal sealed class Ec2Clients : IDisposable
 {
     private readonly ConcurrentDictionary<string, IAmazonEC2> _clients = new(StringComparer.Ordinal);
     private readonly AWSCredentials _credentials;

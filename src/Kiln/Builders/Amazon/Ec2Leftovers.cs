@@ -10,7 +10,7 @@ namespace Kiln.Builders.Amazon;
 /// carrying the <c>kiln:run</c> tag of a run the caller says is dead, except AMIs (and their snapshots) that a
 /// build finished. The results are ledger-shaped, so the sweepers remove them.
 /// </summary>
-public static class Ec2Leftovers
+internal static class Ec2Leftovers
 {
     private static readonly string[] SweepOrder =
         [Ec2ResourceKinds.Instance, Ec2ResourceKinds.SecurityGroup, Ec2ResourceKinds.KeyPair, Ec2ResourceKinds.Image, Ec2ResourceKinds.Snapshot];

@@ -6,7 +6,7 @@ namespace Kiln.Builders.Amazon;
 /// Where an EC2 resource lives and how to reach it again: what a ledger record must carry so that a sweep in
 /// another process, with nothing else, can find and delete it.
 /// </summary>
-public sealed record Ec2Location(string Region, string? Profile, string? Endpoint)
+internal sealed record Ec2Location(string Region, string? Profile, string? Endpoint)
 {
     private const string RegionKey = "region";
     private const string ProfileKey = "profile";

@@ -1,7 +1,7 @@
 namespace Kiln.Builders.Amazon;
 
 /// <summary>Ledger kinds of the EC2 resources a build creates; each has a sweeper.</summary>
-public static class Ec2ResourceKinds
+internal static class Ec2ResourceKinds
 {
     public const string Instance = "ec2-instance";
     public const string KeyPair = "ec2-key-pair";

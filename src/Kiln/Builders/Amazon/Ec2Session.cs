@@ -5,7 +5,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Amazon;
 
 /// <summary>What every EC2 step uses: clients per region, the retry policy, the waiter and the run's tags.</summary>
-public sealed class Ec2Session(Ec2Clients clients, Ec2Location home, Ec2Call call, Ec2Waiter waiter, string runId) : IDisposable
+internal sealed class Ec2Session(Ec2Clients clients, Ec2Location home, Ec2Call call, Ec2Waiter waiter, string runId) : IDisposable
 {
     public Ec2Location Home { get; } = home;
 

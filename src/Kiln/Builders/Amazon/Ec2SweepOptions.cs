@@ -3,7 +3,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Amazon;
 
 /// <summary>How patient a sweep is and where it reports; the defaults suit real EC2.</summary>
-public sealed record Ec2SweepOptions
+internal sealed record Ec2SweepOptions
 {
     public IBuildLog Log { get; init; } = SilentLog.Instance;
 

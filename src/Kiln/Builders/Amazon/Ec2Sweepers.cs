@@ -7,7 +7,7 @@ namespace Kiln.Builders.Amazon;
 /// Base of the EC2 sweepers: each removes one kind of resource a dead run left, from its ledger record alone
 /// (region, profile and endpoint are in the record; credentials come from the standard chain).
 /// </summary>
-public abstract class Ec2Sweeper : IResourceSweeper
+internal abstract class Ec2Sweeper : IResourceSweeper
 {
     private readonly Ec2SweepOptions _options;
 
@@ -32,7 +32,7 @@ public abstract class Ec2Sweeper : IResourceSweeper
     protected abstract Task SweepAsync(Ec2Session ec2, LedgerResource resource, CancellationToken cancellationToken);
 }
 
-public sealed class Ec2InstanceSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
+internal sealed class Ec2InstanceSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
 {
     public Ec2InstanceSweeper() : this(null) { }
 
@@ -47,7 +47,7 @@ public sealed class Ec2InstanceSweeper(Ec2SweepOptions? options) : Ec2Sweeper(op
     }
 }
 
-public sealed class Ec2SecurityGroupSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
+internal sealed class Ec2SecurityGroupSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
 {
     public Ec2SecurityGroupSweeper() : this(null) { }
 
@@ -93,7 +93,7 @@ public sealed class Ec2SecurityGroupSweeper(Ec2SweepOptions? options) : Ec2Sweep
     }
 }
 
-public sealed class Ec2KeyPairSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
+internal sealed class Ec2KeyPairSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
 {
     public Ec2KeyPairSweeper() : this(null) { }
 
@@ -103,7 +103,7 @@ public sealed class Ec2KeyPairSweeper(Ec2SweepOptions? options) : Ec2Sweeper(opt
         Ec2Cleanup.DeleteKeyPairAsync(ec2, ec2.Region, resource.Id, cancellationToken);
 }
 
-public sealed class Ec2ImageSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
+internal sealed class Ec2ImageSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
 {
     public Ec2ImageSweeper() : this(null) { }
 
@@ -138,7 +138,7 @@ public sealed class Ec2ImageSweeper(Ec2SweepOptions? options) : Ec2Sweeper(optio
     }
 }
 
-public sealed class Ec2SnapshotSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
+internal sealed class Ec2SnapshotSweeper(Ec2SweepOptions? options) : Ec2Sweeper(options)
 {
     public Ec2SnapshotSweeper() : this(null) { }
 

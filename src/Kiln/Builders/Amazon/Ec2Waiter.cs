@@ -9,7 +9,7 @@ namespace Kiln.Builders.Amazon;
 /// Polls until an EC2 resource reaches a state, logging each state change and reporting progress; a bounded wait
 /// that, when it runs out, says what it waited for, what it last saw and which setting raises the bound.
 /// </summary>
-public sealed class Ec2Waiter(IBuildLog log, IProgressSink progress, TimeSpan interval)
+internal sealed class Ec2Waiter(IBuildLog log, IProgressSink progress, TimeSpan interval)
 {
     public IBuildLog Log => log;
 

@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Kiln.Builders.Amazon;
 
 [Description("Selects the source AMI with DescribeImages filters.")]
-public sealed class SourceAmiFilterConfig
+internal sealed class SourceAmiFilterConfig
 {
     [Description("EC2 image filters, for example name: \"debian-12-amd64-*\", architecture: x86_64.")]
     public IReadOnlyDictionary<string, string> Filters { get; init; } = new Dictionary<string, string>();

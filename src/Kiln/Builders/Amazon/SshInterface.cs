@@ -1,7 +1,7 @@
 namespace Kiln.Builders.Amazon;
 
 /// <summary>Which of the instance's addresses SSH connects to.</summary>
-public enum SshInterface
+internal enum SshInterface
 {
     PublicIp,
     PrivateIp,

@@ -1,6 +1,6 @@
 namespace Kiln.Builders.Amazon;
 
-public enum VerifyFailureAction
+internal enum VerifyFailureAction
 {
     /// <summary>Deregister the AMIs and delete their snapshots, in every region.</summary>
     Deregister,

@@ -11,7 +11,7 @@ namespace Kiln.Builders.Docker;
 /// A container this build started and must remove: recorded in the ledger under its (unique) name before it is
 /// created, so a create that was cancelled half-way can still be found and removed.
 /// </summary>
-public sealed class ContainerLease
+internal sealed class ContainerLease
 {
     private readonly IDockerClient _client;
     private readonly ILedgerEntry _entry;

@@ -6,7 +6,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Docker;
 
 /// <summary>What the docker builder's steps share.</summary>
-public sealed class DockerBuildState(DockerSourceConfig config, BuildContext context) : BuildState(context), IDockerClientHolder
+internal sealed class DockerBuildState(DockerSourceConfig config, BuildContext context) : BuildState(context), IDockerClientHolder
 {
     public DockerSourceConfig Config { get; } = config;
 

@@ -12,7 +12,7 @@ namespace Kiln.Builders.Docker;
 /// machine, the same provisioners run in it through <see cref="DockerCommunicator"/>, and
 /// the result is committed, tagged and checked in a fresh container.
 /// </summary>
-public sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState>
+internal sealed class DockerBuilder : Builder<DockerSourceConfig, DockerBuildState>
 {
     public override string Type => "docker";
 

@@ -7,7 +7,7 @@ using Kiln.Ledger;
 namespace Kiln.Builders.Docker;
 
 /// <summary>Removes a build or verify container a dead run left behind, by the name or id in its ledger record.</summary>
-public sealed class DockerContainerSweeper : IResourceSweeper
+internal sealed class DockerContainerSweeper : IResourceSweeper
 {
     public string Kind => DockerResources.ContainerKind;
 

@@ -5,7 +5,7 @@ using Kiln.Ledger;
 namespace Kiln.Builders.Docker;
 
 /// <summary>Removes an image a dead run left behind (an import, an unfinished commit), by the reference or id in its record.</summary>
-public sealed class DockerImageSweeper : IResourceSweeper
+internal sealed class DockerImageSweeper : IResourceSweeper
 {
     public string Kind => DockerResources.ImageKind;
 

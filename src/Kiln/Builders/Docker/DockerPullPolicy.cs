@@ -1,6 +1,6 @@
 namespace Kiln.Builders.Docker;
 
-public enum DockerPullPolicy
+internal enum DockerPullPolicy
 {
     /// <summary>Pull only when the engine does not have the image.</summary>
     Missing,

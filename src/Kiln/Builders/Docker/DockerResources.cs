@@ -4,7 +4,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Docker;
 
 /// <summary>The ledger records of what the docker builder creates on an engine.</summary>
-public static class DockerResources
+internal static class DockerResources
 {
     public const string ContainerKind = "docker-container";
     public const string ImageKind = "docker-image";

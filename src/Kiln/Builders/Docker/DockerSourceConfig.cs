@@ -5,7 +5,7 @@ using Kiln.Docker;
 namespace Kiln.Builders.Docker;
 
 [Description("Builds a container image: starts a container from a base image, provisions it, commits it.")]
-public sealed class DockerSourceConfig : SourceConfig, IValidatableConfig
+internal sealed class DockerSourceConfig : SourceConfig, IValidatableConfig
 {
     [Description("Base image reference (repository[:tag][@digest]); pulled when the engine does not have it. Another definition's output works too: ${image.<name>.artifact.image_id}.")]
     public string? Image { get; init; }

@@ -7,7 +7,7 @@ namespace Kiln.Builders.Docker;
 /// The Dockerfile instructions a commit or import may apply (<c>changes:</c>), and the same instructions
 /// written back from an image's config, which is how a squashed image keeps its CMD, ENV and the rest.
 /// </summary>
-public static class ImageChanges
+internal static class ImageChanges
 {
     /// <summary>The instructions the engine accepts in a commit's or import's changes.</summary>
     public static readonly IReadOnlySet<string> Instructions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)

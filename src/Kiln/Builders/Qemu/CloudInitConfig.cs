@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace Kiln.Builders.Qemu;
 
 [Description("cloud-init NoCloud data of your own. Each value is the file's text: inline, or read with {{ file(\"...\") }}.")]
-public sealed class CloudInitConfig
+internal sealed class CloudInitConfig
 {
     [Description("user-data: a #cloud-config document (merged with Kiln's: lists appended, mappings merged) or a script or other cloud-init part (sent beside Kiln's in a multipart message).")]
     public string? UserData { get; init; }

@@ -1,7 +1,7 @@
 namespace Kiln.Builders.Qemu;
 
 /// <summary>How a QEMU machine receives the build key and user.</summary>
-public enum GuestInit
+internal enum GuestInit
 {
     /// <summary>Both ways below at once: each base reads the one it understands.</summary>
     Auto,

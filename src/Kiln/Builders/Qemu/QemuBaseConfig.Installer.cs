@@ -4,7 +4,7 @@ using Kiln.Definitions;
 
 namespace Kiln.Builders.Qemu;
 
-public sealed partial class QemuBaseConfig
+internal sealed partial class QemuBaseConfig
 {
     [Description("An installer ISO, attached as a CD: the build starts from an empty disk of disk_size and boots the ISO (type its boot_command), like Packer's iso_url.")]
     public QemuIsoConfig? Iso { get; init; }

@@ -2,7 +2,7 @@ using Kiln.Builders.Qemu.Install;
 
 namespace Kiln.Builders.Qemu;
 
-public sealed partial class QemuBuildState
+internal sealed partial class QemuBuildState
 {
     /// <summary>The installer ISO in the cache or the user's file, attached as a CD to the installing machine.</summary>
     public string? InstallerIsoPath { get; internal set; }

@@ -5,7 +5,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Qemu;
 
 /// <summary>What the QEMU builder's steps share while one build runs.</summary>
-public sealed partial class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder, IProvisionCheckpoints
+internal sealed partial class QemuBuildState(BuildContext context, QemuSourceConfig config) : BuildState(context), ISshTarget, IBuildKeyHolder, IProvisionCheckpoints
 {
     public QemuSourceConfig Config { get; } = config;
 

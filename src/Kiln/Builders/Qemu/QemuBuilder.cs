@@ -12,7 +12,7 @@ namespace Kiln.Builders.Qemu;
 /// Local disk images with QEMU, Packer's qemu builder in Kiln's pipeline: base → overlay → boot → provision →
 /// clean → shut down → convert (qcow2, raw, vmdk, vdi, vhdx, ova) → boot the captured image → verify.
 /// </summary>
-public sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDeclaresHostRequirements, IProvisionLayerCache
+internal sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, IDeclaresHostRequirements, IProvisionLayerCache
 {
     private readonly ImageCache _cache;
     private readonly LayerStore _layers;

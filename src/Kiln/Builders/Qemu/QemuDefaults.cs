@@ -1,7 +1,7 @@
 namespace Kiln.Builders.Qemu;
 
 /// <summary>What <c>./build.sh BuildImages</c> builds when a repository has no templates: a Debian image made from nothing but the host's mirror.</summary>
-public static class QemuDefaults
+internal static class QemuDefaults
 {
     public const string DefaultDefinitionYaml = """
         name: debian

@@ -5,7 +5,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Qemu;
 
 /// <summary>Packer's installer settings: keystrokes, the build's HTTP server, an extra CD and the firmware.</summary>
-public sealed partial class QemuSourceConfig
+internal sealed partial class QemuSourceConfig
 {
     [Description("How long to wait after power-on before typing boot_command.")]
     public TimeSpan BootWait { get; init; } = TimeSpan.FromSeconds(10);
@@ -114,7 +114,7 @@ public sealed partial class QemuSourceConfig
     }
 }
 
-public enum QemuFirmware
+internal enum QemuFirmware
 {
     Bios,
     Uefi,

@@ -5,7 +5,7 @@ using Kiln.Engine;
 namespace Kiln.Builders.Qemu;
 
 [Description("Builds a disk image with QEMU: boots a copy-on-write overlay of a base image, provisions it over SSH, shuts it down and captures it in every listed format.")]
-public sealed partial class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths, ILayeredSourceConfig
+internal sealed partial class QemuSourceConfig : SourceConfig, IValidatableConfig, ILocalPaths, ILayeredSourceConfig
 {
     [Description("The disk the build starts from: an existing image, or a Debian system Kiln bootstraps itself.")]
     public required QemuBaseConfig Base { get; init; }
@@ -170,7 +170,7 @@ public sealed partial class QemuSourceConfig : SourceConfig, IValidatableConfig,
 }
 
 [Description("Exactly one of image, bootstrap, or an installer (iso and/or boot) that installs onto an empty disk.")]
-public sealed partial class QemuBaseConfig
+internal sealed partial class QemuBaseConfig
 {
     [Description("Path or http(s) URL of a disk image (qcow2, raw, vmdk, ...), or another definition's output such as {{ image.base.artifact.qcow2 }}. It must run the Kiln first-boot unit (every Kiln-built image does) so the build key can go in.")]
     public string? Image { get; init; }
@@ -216,7 +216,7 @@ public sealed partial class QemuBaseConfig
 }
 
 [Description("A minimal Debian system with a kernel, GRUB (BIOS), OpenSSH, systemd-networkd (DHCP) and the Kiln first-boot unit.")]
-public sealed class DebianBootstrapConfig
+internal sealed class DebianBootstrapConfig
 {
     [Description("Only debian for now.")]
     public string Distribution { get; init; } = "debian";
@@ -267,7 +267,7 @@ public sealed class DebianBootstrapConfig
 }
 
 [Description("Boots the captured qcow2 (in snapshot mode, nothing written back) for the verify checks.")]
-public sealed class QemuVerifyConfig
+internal sealed class QemuVerifyConfig
 {
     [Description("Boot the captured image and check it; off skips the verify boot and its checks.")]
     public bool Enabled { get; init; } = true;
@@ -279,14 +279,14 @@ public sealed class QemuVerifyConfig
     public int? Memory { get; init; }
 }
 
-public enum QemuAccelerator
+internal enum QemuAccelerator
 {
     Auto,
     Kvm,
     Tcg,
 }
 
-public enum DiskFormat
+internal enum DiskFormat
 {
     Qcow2,
     Raw,

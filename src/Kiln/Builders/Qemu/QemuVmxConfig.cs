@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Qemu;
 
 [Description("The VMware machine the vmx format describes. Its hardware must be something the captured Debian kernel drives; every choice here is.")]
-public sealed class QemuVmxConfig
+internal sealed class QemuVmxConfig
 {
     [Description("bios only: the qemu builder boots and captures the disk with SeaBIOS and GRUB for BIOS, so VMware must boot it the same way. efi is refused.")]
     public VmxFirmware Firmware { get; init; } = VmxFirmware.Bios;
@@ -54,26 +54,26 @@ public sealed class QemuVmxConfig
     }
 }
 
-public enum VmxFirmware
+internal enum VmxFirmware
 {
     Bios,
     Efi,
 }
 
-public enum VmdkSubformat
+internal enum VmdkSubformat
 {
     MonolithicSparse,
     StreamOptimized,
 }
 
-public enum VmxDiskAdapter
+internal enum VmxDiskAdapter
 {
     Sata,
     Scsi,
     Nvme,
 }
 
-public enum VmxNetworkAdapter
+internal enum VmxNetworkAdapter
 {
     E1000,
     E1000e,

@@ -12,7 +12,7 @@ namespace Kiln.Communicators.Docker;
 /// remote shell), files through the archive endpoints as tar streams. There is no SSH, so <see cref="Connection"/>
 /// is null and tools that need one (ansible over ssh) cannot use this communicator.
 /// </summary>
-public sealed class DockerCommunicator(
+internal sealed class DockerCommunicator(
     IDockerClient client,
     string containerId,
     string scratchDirectory,

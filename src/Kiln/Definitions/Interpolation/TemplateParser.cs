@@ -4,7 +4,7 @@ using System.Text;
 namespace Kiln.Definitions.Interpolation;
 
 /// <summary>A template or expression the parser could not read, at an offset in its text.</summary>
-public sealed class TemplateSyntaxException(string message, int offset, string? hint = null) : Exception(message)
+internal sealed class TemplateSyntaxException(string message, int offset, string? hint = null) : Exception(message)
 {
     public int Offset { get; } = offset;
 
@@ -16,7 +16,7 @@ public sealed class TemplateSyntaxException(string message, int offset, string? 
 /// (<c>var.name</c>), calls (<c>replace(var.name, "-", "_")</c>), quoted strings and numbers.
 /// A literal <c>{{</c> is written <c>{{ "{{" }}</c>.
 /// </summary>
-public sealed class TemplateParser
+internal sealed class TemplateParser
 {
     private readonly string _text;
     private int _position;

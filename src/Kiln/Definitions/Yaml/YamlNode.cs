@@ -45,7 +45,7 @@ public sealed class YamlMap(IReadOnlyList<KeyValuePair<YamlScalar, YamlNode>> en
     public override string Describe() => "a mapping";
 }
 
-public sealed class YamlList(IReadOnlyList<YamlNode> items, SourceLocation location) : YamlNode(location)
+internal sealed class YamlList(IReadOnlyList<YamlNode> items, SourceLocation location) : YamlNode(location)
 {
     public IReadOnlyList<YamlNode> Items { get; } = items;
 

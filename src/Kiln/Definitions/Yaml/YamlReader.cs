@@ -9,7 +9,7 @@ namespace Kiln.Definitions.Yaml;
 /// nesting depth and the number of nodes after alias expansion (an alias bomb fails fast instead of exploding).
 /// Problems are added to the diagnostics; the result is null when the document could not be read.
 /// </summary>
-public sealed class YamlReader
+internal sealed class YamlReader
 {
     public const int MaxDepth = 64;
     public const int MaxExpandedNodes = 100_000;

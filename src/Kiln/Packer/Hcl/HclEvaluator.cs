@@ -4,7 +4,7 @@ using System.Text;
 namespace Kiln.Packer.Hcl;
 
 /// <summary>An expression the importer cannot evaluate, with the reason, at its place.</summary>
-public sealed class HclEvaluationException(string message, TemplatePosition position) : Exception(message)
+internal sealed class HclEvaluationException(string message, TemplatePosition position) : Exception(message)
 {
     public TemplatePosition Position { get; } = position;
 }
@@ -14,7 +14,7 @@ public sealed class HclEvaluationException(string message, TemplatePosition posi
 /// Values are string, double, bool, null, <see cref="List{T}"/> and <see cref="Dictionary{TKey,TValue}"/>. Packer's
 /// Go-template text inside strings (<c>{{ .HTTPIP }}</c>) is left for <see cref="GoTemplates"/>.
 /// </summary>
-public sealed class HclEvaluator(
+internal sealed class HclEvaluator(
     IReadOnlyDictionary<string, object?> variables,
     IReadOnlyDictionary<string, HclExpression> locals,
     string pathRoot)

@@ -8,7 +8,7 @@ namespace Kiln.Packer.Hcl;
 /// strings with <c>${ }</c> interpolation, heredocs, tuples, objects, references, calls, operators, conditionals and
 /// for expressions. Anything it cannot read is a <see cref="TemplateParseException"/> at its line and column.
 /// </summary>
-public sealed class HclParser
+internal sealed class HclParser
 {
     private static readonly string[][] BinaryLevels =
     [

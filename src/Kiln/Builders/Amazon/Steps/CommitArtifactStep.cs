@@ -8,7 +8,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// Turns the AMIs into the build's artifact: marks them (and their snapshots) complete so neither cleanup nor a
 /// leftover search removes them, and records the Packer-shaped artifact id with per-region outputs.
 /// </summary>
-public sealed class CommitArtifactStep : IStep<AmazonEbsState>
+internal sealed class CommitArtifactStep : IStep<AmazonEbsState>
 {
     public const string CompleteTag = "kiln:artifact";
 

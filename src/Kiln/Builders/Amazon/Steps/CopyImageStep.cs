@@ -9,7 +9,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// Copies the AMI to every ami_regions entry in parallel, tags each copy and its snapshots, then grants launch
 /// permission to ami_users and ami_groups in every region. Uncommitted copies are removed at cleanup.
 /// </summary>
-public sealed class CopyImageStep : IStep<AmazonEbsState>
+internal sealed class CopyImageStep : IStep<AmazonEbsState>
 {
     private readonly List<(string Region, ILedgerEntry Entry)> _entries = [];
     private readonly Lock _gate = new();

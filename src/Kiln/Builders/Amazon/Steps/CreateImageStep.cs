@@ -10,7 +10,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// Creates the AMI from the stopped instance (replacing a same-named one when force_deregister) and waits until
 /// it is available. Until the build commits its artifact, cleanup deregisters the AMI and deletes its snapshots.
 /// </summary>
-public sealed class CreateImageStep : IStep<AmazonEbsState>
+internal sealed class CreateImageStep : IStep<AmazonEbsState>
 {
     private readonly List<ILedgerEntry> _entries = [];
 

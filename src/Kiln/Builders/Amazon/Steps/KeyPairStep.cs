@@ -13,7 +13,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// from the build key generated on this host, so the private key never crosses the network. Cleanup deletes the
 /// temporary key pair from the account. The verify instance always gets a fresh temporary one.
 /// </summary>
-public sealed class KeyPairStep(bool verify = false) : IStep<AmazonEbsState>
+internal sealed class KeyPairStep(bool verify = false) : IStep<AmazonEbsState>
 {
     private ILedgerEntry? _entry;
 

@@ -6,7 +6,7 @@ using Kiln.Model;
 namespace Kiln.Builders.Amazon.Steps;
 
 /// <summary>Chooses the subnet and VPC: the configured ones, or a default subnet of the (default) VPC.</summary>
-public sealed class NetworkStep : IStep<AmazonEbsState>
+internal sealed class NetworkStep : IStep<AmazonEbsState>
 {
     public string Name => "choose VPC and subnet";
 

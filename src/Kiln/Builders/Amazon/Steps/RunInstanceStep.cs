@@ -12,7 +12,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// it runs. Cleanup terminates it and waits until it is gone, so the security group can be deleted after it;
 /// a launch whose answer was lost is found again by its client token. With <c>verify</c> it launches the built AMI instead.
 /// </summary>
-public sealed class RunInstanceStep(bool verify = false) : IStep<AmazonEbsState>
+internal sealed class RunInstanceStep(bool verify = false) : IStep<AmazonEbsState>
 {
     private ILedgerEntry? _entry;
     private string? _clientToken;

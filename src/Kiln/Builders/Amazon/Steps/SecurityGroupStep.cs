@@ -12,7 +12,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// When that address cannot be learned it falls back to the VPC's own CIDR blocks, never to 0.0.0.0/0: a build
 /// that then cannot connect fails with a hint, where an open group would have exposed the instance silently.
 /// </summary>
-public sealed class SecurityGroupStep(Func<HttpClient>? httpClientFactory = null) : IStep<AmazonEbsState>
+internal sealed class SecurityGroupStep(Func<HttpClient>? httpClientFactory = null) : IStep<AmazonEbsState>
 {
     private ILedgerEntry? _entry;
 

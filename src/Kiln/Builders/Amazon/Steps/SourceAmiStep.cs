@@ -7,7 +7,7 @@ using Kiln.Model;
 namespace Kiln.Builders.Amazon.Steps;
 
 /// <summary>Finds the AMI to launch, by id or by filter, and refuses one that cannot be built from.</summary>
-public sealed class SourceAmiStep : IStep<AmazonEbsState>
+internal sealed class SourceAmiStep : IStep<AmazonEbsState>
 {
     public string Name => "find the source AMI";
 

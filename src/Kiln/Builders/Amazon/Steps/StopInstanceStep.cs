@@ -6,7 +6,7 @@ using Kiln.Model;
 namespace Kiln.Builders.Amazon.Steps;
 
 /// <summary>Stops the provisioned instance so its volumes are consistent when imaged, and marks ENA support on it.</summary>
-public sealed class StopInstanceStep : IStep<AmazonEbsState>
+internal sealed class StopInstanceStep : IStep<AmazonEbsState>
 {
     public string Name => "stop the build instance";
 

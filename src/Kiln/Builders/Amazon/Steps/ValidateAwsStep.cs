@@ -9,7 +9,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// Resolves credentials and region, opens the EC2 session, and checks what can fail cheaply before anything
 /// is created: the regions exist for this account and the AMI name is free in each of them.
 /// </summary>
-public sealed class ValidateAwsStep : IStep<AmazonEbsState>
+internal sealed class ValidateAwsStep : IStep<AmazonEbsState>
 {
     public string Name => "validate AWS credentials, region and AMI name";
 

@@ -8,7 +8,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// once, whether the checks passed or not, instead of leaving them running until the end of the build. A
 /// cancelled build leaves that to the pipeline's cleanup, which calls the same steps' cleanups.
 /// </summary>
-public sealed class VerifyAmiStep(IStep<AmazonEbsState> checks, IReadOnlyList<IStep<AmazonEbsState>> verifyResources) : IStep<AmazonEbsState>
+internal sealed class VerifyAmiStep(IStep<AmazonEbsState> checks, IReadOnlyList<IStep<AmazonEbsState>> verifyResources) : IStep<AmazonEbsState>
 {
     public string Name => "verify";
 

@@ -9,7 +9,7 @@ namespace Kiln.Builders.Amazon.Steps;
 /// withdrawn and, with <c>on_verify_failure: deregister</c>, the AMIs are un-committed so the image steps' cleanup
 /// deregisters them and deletes their snapshots.
 /// </summary>
-public sealed class VerifyOutcomeStep : IStep<AmazonEbsState>
+internal sealed class VerifyOutcomeStep : IStep<AmazonEbsState>
 {
     private bool _started;
 

@@ -13,7 +13,7 @@ namespace Kiln.Builders.Docker.Steps;
 /// when a later step fails or the build is cancelled, cleanup removes it, so a tag never points at an image
 /// whose build did not finish.
 /// </summary>
-public sealed class CommitImageStep : IStep<DockerBuildState>
+internal sealed class CommitImageStep : IStep<DockerBuildState>
 {
     private ILedgerEntry? _entry;
 

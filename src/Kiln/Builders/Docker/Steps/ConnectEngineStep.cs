@@ -5,7 +5,7 @@ using Kiln.Model;
 namespace Kiln.Builders.Docker.Steps;
 
 /// <summary>Opens the Engine API client the other steps use, and checks the engine answers.</summary>
-public sealed class ConnectEngineStep : IStep<DockerBuildState>
+internal sealed class ConnectEngineStep : IStep<DockerBuildState>
 {
     public string Name => "docker-connect";
 

@@ -8,7 +8,7 @@ using Kiln.Model;
 namespace Kiln.Builders.Docker.Steps;
 
 /// <summary>Makes the base image available on the engine: imports a rootfs tarball, or pulls a reference when needed.</summary>
-public sealed class PrepareBaseImageStep : IStep<DockerBuildState>
+internal sealed class PrepareBaseImageStep : IStep<DockerBuildState>
 {
     private ILedgerEntry? _imported;
     private string? _importedReference;

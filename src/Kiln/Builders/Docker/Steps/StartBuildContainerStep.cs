@@ -4,7 +4,7 @@ using Kiln.Model;
 namespace Kiln.Builders.Docker.Steps;
 
 /// <summary>Starts the container the provisioners work in and makes it the build's communicator.</summary>
-public sealed class StartBuildContainerStep : IStep<DockerBuildState>
+internal sealed class StartBuildContainerStep : IStep<DockerBuildState>
 {
     public string Name => "docker-run";
 

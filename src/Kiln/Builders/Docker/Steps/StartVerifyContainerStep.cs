@@ -7,7 +7,7 @@ namespace Kiln.Builders.Docker.Steps;
 /// Starts a fresh container from the committed image for the verify checks, so they see the image as users
 /// will, not the build container with whatever the provisioners left running in it.
 /// </summary>
-public sealed class StartVerifyContainerStep : IStep<DockerBuildState>
+internal sealed class StartVerifyContainerStep : IStep<DockerBuildState>
 {
     private ContainerLease? _lease;
 

@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Qemu.Install;
 
 [Description("An installer ISO: a URL (downloaded into the cache, resumed, verified) or a local path, with its checksum.")]
-public sealed class QemuIsoConfig
+internal sealed class QemuIsoConfig
 {
     [Description("http(s) URL of the ISO; it is downloaded once into the image cache, keyed by its checksum.")]
     public string? Url { get; init; }

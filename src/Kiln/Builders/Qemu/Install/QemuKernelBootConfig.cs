@@ -4,7 +4,7 @@ using Kiln.Definitions;
 namespace Kiln.Builders.Qemu.Install;
 
 [Description("A kernel and initrd QEMU boots directly (-kernel/-initrd/-append), for installers that take their answer file's URL on the command line.")]
-public sealed class QemuKernelBootConfig
+internal sealed class QemuKernelBootConfig
 {
     [Description("Path of the kernel, e.g. /usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64/linux.")]
     public required string Kernel { get; init; }

@@ -41,7 +41,7 @@ internal sealed class StartHttpServerStep : IStep<QemuBuildState>
 }
 
 /// <summary>A build's HTTP server is a socket in Kiln's own process: it is gone when the run that ledgered it is, so a sweep only drops the record.</summary>
-public sealed class HttpServerSweeper : IResourceSweeper
+internal sealed class HttpServerSweeper : IResourceSweeper
 {
     public const string ResourceKind = "http-server";
 
