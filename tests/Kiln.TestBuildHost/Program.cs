@@ -8,15 +8,23 @@ using Kiln.Model;
 using Kiln.Plugins;
 using Kiln.Secrets;
 using Kiln.Sessions;
+using Kiln.Targets;
 
 // Usage: Kiln.TestBuildHost <ledger-directory> <scratch-root>
 //    or: Kiln.TestBuildHost images <templates> <output> <ledger-directory> <image-cache> <layer-directory>
+//    or: Kiln.TestBuildHost targets <target> [options]: the image targets of a repository's build (BuildImages,
+//        SweepImages...) through KilnHost, as ./build.sh runs them, in the current directory.
 // Runs one real build through ImageBuildSession and a DiskLedger. Its steps create a ledgered directory and a ledgered
 // process tree, then print "READY <directory> <pid>" and wait forever: for a test to SIGKILL this process (nothing is
 // cleaned, a sweep must do it) or to SIGTERM it (the build is cancelled and cleans up itself; exit code 3).
 if (args is ["images", var templates, var output, var ledger, var cache, var layers])
 {
     return await ImageBuilds.RunAsync(templates, output, ledger, cache, layers);
+}
+
+if (args is ["targets", .. var targetArgs])
+{
+    return await KilnHost.RunAsync<ImageTargets>([.. targetArgs]);
 }
 
 if (args.Length != 2)

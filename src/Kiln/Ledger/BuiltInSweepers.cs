@@ -13,9 +13,18 @@ internal sealed class ProcessSweeper : IResourceSweeper
     public async Task SweepAsync(LedgerResource resource, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        // Recorded before the process started: if the pid never made it into the record, the process never ran.
+        // Recorded before the process started: if the pid never made it into the record, the run died before it could
+        // write it, and the process (if it started at all) carries the entry's marker in its environment.
         if (ProcessIdentity.FromData(resource.Data) is not { } identity)
         {
+            if (resource.Data.TryGetValue(ProcessMarker.DataKey, out var marker))
+            {
+                foreach (var started in ProcessMarker.Find(marker))
+                {
+                    await StopAsync(started, resource, cancellationToken);
+                }
+            }
+
             return;
         }
 
@@ -24,6 +33,11 @@ internal sealed class ProcessSweeper : IResourceSweeper
             return; // the machine rebooted since: the process is gone
         }
 
+        await StopAsync(identity, resource, cancellationToken);
+    }
+
+    private static async Task StopAsync(ProcessIdentity identity, LedgerResource resource, CancellationToken cancellationToken)
+    {
         if (!await ProcessTree.StopAsync(identity, ProcessTree.DefaultGrace, cancellationToken))
         {
             throw new KilnException($"process {identity.Pid} ({resource.Id}) survived SIGKILL", "it may be stuck in the kernel (D state); check `ps -o pid,stat,cmd -p " + identity.Pid + "`");

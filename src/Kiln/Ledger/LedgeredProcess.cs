@@ -28,7 +28,11 @@ internal sealed class LedgeredProcess : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(startInfo);
         var description = Path.GetFileName(startInfo.FileName);
-        var entry = await ledger.RecordAsync(new LedgerResource(ProcessSweeper.ResourceKind, description), cancellationToken);
+        var marker = ProcessMarker.Create();
+        startInfo.Environment[ProcessMarker.Variable] = marker;
+        var entry = await ledger.RecordAsync(
+            new LedgerResource(ProcessSweeper.ResourceKind, description, new Dictionary<string, string> { [ProcessMarker.DataKey] = marker }),
+            cancellationToken);
         Process process;
         try
         {
@@ -46,7 +50,7 @@ internal sealed class LedgeredProcess : IAsyncDisposable
             if (identity is not null)
             {
                 await entry.UpdateAsync(
-                    new LedgerResource(ProcessSweeper.ResourceKind, $"{description} (pid {identity.Pid})", identity.ToData()),
+                    new LedgerResource(ProcessSweeper.ResourceKind, $"{description} (pid {identity.Pid})", new Dictionary<string, string>(identity.ToData()) { [ProcessMarker.DataKey] = marker }),
                     CancellationToken.None);
             }
         }
