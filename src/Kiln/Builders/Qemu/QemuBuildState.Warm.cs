@@ -2,7 +2,7 @@ using Kiln.Builders.Qemu.Layers;
 
 namespace Kiln.Builders.Qemu;
 
-public sealed partial class QemuBuildState
+internal sealed partial class QemuBuildState
 {
     /// <summary>This build's warm boot, when the cache is on and the source allows one.</summary>
     internal WarmPlan? Warm { get; set; }
