@@ -43,7 +43,7 @@ public sealed class ManifestCrossProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    /// <summary>A small program on the real Kiln library (a .NET file-based app), built once.</summary>
+    /// <summary>A small program on the real Kiln library's public API (a .NET file-based app), built once.</summary>
     private async Task<string> BuildWriterAsync()
     {
         var source = Path.Combine(_root, "writer", "writer.cs");
@@ -56,7 +56,6 @@ public sealed class ManifestCrossProcessTests : IDisposable
             using Kiln.Engine;
             using Kiln.Model;
             using Kiln.Plugins;
-            using Kiln.Publishers;
             using Kiln.Secrets;
 
             var (manifest, name, count) = (args[0], args[1], int.Parse(args[2]));
@@ -77,10 +76,13 @@ public sealed class ManifestCrossProcessTests : IDisposable
                     Redactor = new Redactor(),
                     Plugins = PluginCatalog.Default,
                 };
-                IPublisher publisher = new ManifestPublisher();
+                // Through the public catalog, as a plugin host outside Kiln's assembly sees the built-in publisher.
+                var publisher = PluginCatalog.Default.Publishers["manifest"];
+                var config = (PublisherConfig)Activator.CreateInstance(PluginCatalog.Default.PublisherConfigTypes["manifest"])!;
+                config.GetType().GetProperty("Output")!.SetValue(config, manifest);
+                config.GetType().GetProperty("Checksums")!.SetValue(config, false);
                 await publisher.PublishAsync(
-                    new ManifestConfig { Output = manifest, Checksums = false }, new State(context),
-                    [new Artifact { BuilderType = "qemu", Id = $"{name}-{i}" }], CancellationToken.None);
+                    config, new State(context), [new Artifact { BuilderType = "qemu", Id = $"{name}-{i}" }], CancellationToken.None);
             }
 
             sealed class Src : SourceConfig;
