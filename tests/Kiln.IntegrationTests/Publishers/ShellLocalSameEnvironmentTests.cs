@@ -18,7 +18,8 @@ public sealed class ShellLocalSameEnvironmentTests
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, build.Context.OutputDirectory);
         Assert.False(Path.IsPathRooted(relative));
         var state = new PublishTestState(build.Context with { OutputDirectory = relative });
-        static string Dump(string file) => $"env | grep -E '^(KILN|PACKER)_' | grep -v '^KILN_ARTIFACT_' | sort > {file}";
+        // KILN_ARTIFACT_* is the publisher's own; KILN_LEDGER_PROCESS marks each process for the sweep, so it differs.
+        static string Dump(string file) => $"env | grep -E '^(KILN|PACKER)_' | grep -v -E '^(KILN_ARTIFACT_|KILN_LEDGER_PROCESS=)' | sort > {file}";
 
         await ((IProvisioner)new ShellLocalProvisioner()).RunAsync(
             new Kiln.Provisioners.ShellLocalConfig { Options = new() { Command = Dump("provisioner.env") } }, state, Token);
