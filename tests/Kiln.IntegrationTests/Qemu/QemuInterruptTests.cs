@@ -98,21 +98,11 @@ public sealed class QemuInterruptTests : IDisposable
     [Fact]
     public async Task Ctrl_c_while_standard_output_is_a_full_pipe_stops_a_real_build_and_leaves_nothing()
     {
-        Directory.CreateDirectory(Path.Combine(_root, ".git"));
-        Directory.CreateDirectory(Temp);
-        var templates = Directory.CreateDirectory(Path.Combine(_root, "templates")).FullName;
+        var templates = CreateRepository();
         var held = Path.Combine(_root, "held");
         File.WriteAllText(Path.Combine(templates, "chatty.kiln.yaml"), $$"""
             name: chatty
-            sources:
-              local:
-                type: qemu
-                base: { bootstrap: { suite: bookworm } }
-                disk_size: 4G
-                accelerator: tcg
-                boot_timeout: 30m
-                ssh_timeout: 30m
-                verify: { enabled: false }
+            {{Source}}
             provision:
               - shell: { inline: ["for i in $(seq 1 4000); do echo line $i of a step that fills the pipe; done"] }
               # The test cannot read the output, so the build tells it through a file that it is holding.
@@ -147,26 +137,34 @@ public sealed class QemuInterruptTests : IDisposable
         Assert.True(outputs.Length == 0, $"outputs left: {string.Join(", ", outputs)}\n{report}");
     }
 
+    /// <summary>The source every definition of these tests builds: Kiln's bootstrapped base, generous timeouts, no verify.</summary>
+    private const string Source = """
+        sources:
+          local:
+            type: qemu
+            base: { bootstrap: { suite: bookworm } }
+            disk_size: 4G
+            accelerator: tcg
+            boot_timeout: 30m
+            ssh_timeout: 30m
+            verify: { enabled: false }
+        """;
+
+    /// <summary>A scratch repository (a .git folder, its own temporary folder); returns its templates folder.</summary>
+    private string CreateRepository()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, ".git"));
+        Directory.CreateDirectory(Temp);
+        return Directory.CreateDirectory(Path.Combine(_root, "templates")).FullName;
+    }
+
     /// <summary>
     /// A repository with three definitions, each held at one point: a machine started paused (-S) never answers SSH; a
     /// shell step that sleeps holds provisioning; a compressed qcow2 keeps qemu-img converting for a long while.
     /// </summary>
     private void WriteRepository()
     {
-        Directory.CreateDirectory(Path.Combine(_root, ".git"));
-        Directory.CreateDirectory(Temp);
-        var templates = Directory.CreateDirectory(Path.Combine(_root, "templates")).FullName;
-        const string Source = """
-            sources:
-              local:
-                type: qemu
-                base: { bootstrap: { suite: bookworm } }
-                disk_size: 4G
-                accelerator: tcg
-                boot_timeout: 30m
-                ssh_timeout: 30m
-                verify: { enabled: false }
-            """;
+        var templates = CreateRepository();
         File.WriteAllText(Path.Combine(templates, "booting.kiln.yaml"), $$"""
             name: booting
             {{Source}}
