@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Kiln.Engine;
 using Kiln.Ledger;
 
 namespace Kiln.Builders.Qemu.Layers;
@@ -71,34 +70,12 @@ internal abstract class CacheDirectory<TInfo>(string root, string infoFile)
 
     public DateTime LastUsed(string key) => File.GetLastWriteTimeUtc(Path.Combine(DirectoryOf(key), UsedFile));
 
-    /// <summary>A directory to write a new entry in, recorded in the ledger first so a killed build's half-written entry is swept.</summary>
-    public async Task<ILedgerEntry> CreatePartialAsync(ILedger ledger, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(Root, $"{PartialPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var entry = await ledger.RecordAsync(new LedgerResource(DirectorySweeper.ResourceKind, path), cancellationToken);
-        try
-        {
-            Directory.CreateDirectory(path);
-        }
-        catch
-        {
-            await entry.ReleaseAsync(CancellationToken.None);
-            throw;
-        }
-
-        return entry;
-    }
-
-    /// <summary>Deletes a partial directory that was not committed, and releases its ledger entry.</summary>
-    public static async Task DiscardAsync(ILedgerEntry partial)
-    {
-        if (Directory.Exists(partial.Resource.Id))
-        {
-            Directory.Delete(partial.Resource.Id, recursive: true);
-        }
-
-        await partial.ReleaseAsync(CancellationToken.None);
-    }
+    /// <summary>
+    /// A directory to write a new entry in, recorded in the ledger first so a killed build's half-written entry is
+    /// swept; disposing it deletes what was not committed.
+    /// </summary>
+    public Task<LedgeredDirectory> CreatePartialAsync(ILedger ledger, CancellationToken cancellationToken) =>
+        LedgeredDirectory.CreateAsync(ledger, Path.Combine(Root, $"{PartialPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"), cancellationToken);
 
     /// <summary>Writes the record and renames the partial directory into place; false if another build made the same entry first.</summary>
     protected async Task<bool> CommitAsync(string partial, string key, TInfo info, CancellationToken cancellationToken)

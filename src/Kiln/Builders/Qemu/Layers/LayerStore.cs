@@ -45,39 +45,32 @@ internal sealed class LayerStore(string root) : CacheDirectory<LayerInfo>(root, 
     /// </summary>
     public async Task<bool> AddAsync(BuildContext context, string key, LayerParent parent, int step, int steps, string sealedDisk, CancellationToken cancellationToken)
     {
-        var partial = await CreatePartialAsync(context.Ledger, cancellationToken);
-        try
+        await using var partial = await CreatePartialAsync(context.Ledger, cancellationToken);
+        var disk = Path.Combine(partial.Path, DiskFile);
+        await using (var source = new FileStream(sealedDisk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
+        await using (var target = new FileStream(disk, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
         {
-            var disk = Path.Combine(partial.Resource.Id, DiskFile);
-            await using (var source = new FileStream(sealedDisk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
-            await using (var target = new FileStream(disk, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
-            {
-                await source.CopyToAsync(target, cancellationToken);
-                await target.FlushAsync(cancellationToken);
-            }
+            await source.CopyToAsync(target, cancellationToken);
+            await target.FlushAsync(cancellationToken);
+        }
 
-            // Unsafe rebase: only the pointer changes; the parent's cached disk holds the same bits as the disk the step ran on.
-            // A disk on top of a warm boot's saved disk is rebased safely instead: what the boot wrote is copied in, so the
-            // layer is on the base alone, as a cold build's is.
-            string[] unsafeRebase = parent.Flatten ? [] : ["-u"];
-            await HostTool.RunAsync(context, "qemu-img", ["rebase", .. unsafeRebase, "-f", "qcow2", "-b", parent.Path, "-F", parent.Format, disk], cancellationToken);
-            var info = new LayerInfo
-            {
-                Key = key,
-                Parent = parent.Key,
-                Backing = parent.Path,
-                Step = step,
-                Steps = steps,
-                Created = DateTimeOffset.UtcNow,
-                Sha256 = await HashAsync(disk, cancellationToken),
-                Size = new FileInfo(disk).Length,
-            };
-            return await CommitAsync(partial.Resource.Id, key, info, cancellationToken);
-        }
-        finally
+        // Unsafe rebase: only the pointer changes; the parent's cached disk holds the same bits as the disk the step ran on.
+        // A disk on top of a warm boot's saved disk is rebased safely instead: what the boot wrote is copied in, so the
+        // layer is on the base alone, as a cold build's is.
+        string[] unsafeRebase = parent.Flatten ? [] : ["-u"];
+        await HostTool.RunAsync(context, "qemu-img", ["rebase", .. unsafeRebase, "-f", "qcow2", "-b", parent.Path, "-F", parent.Format, disk], cancellationToken);
+        var info = new LayerInfo
         {
-            await DiscardAsync(partial);
-        }
+            Key = key,
+            Parent = parent.Key,
+            Backing = parent.Path,
+            Step = step,
+            Steps = steps,
+            Created = DateTimeOffset.UtcNow,
+            Sha256 = await HashAsync(disk, cancellationToken),
+            Size = new FileInfo(disk).Length,
+        };
+        return await CommitAsync(partial.Path, key, info, cancellationToken);
     }
 
     /// <summary>

@@ -118,7 +118,7 @@ internal static class WarmBoot
 
         var user = state.Config.SshUsername;
         var buildKey = state.BuildKey!.PublicKey.Trim();
-        var partial = await plan.Store.CreatePartialAsync(context.Ledger, cancellationToken);
+        await using var partial = await plan.Store.CreatePartialAsync(context.Ledger, cancellationToken);
         try
         {
             var disk = state.OverlayPath!;
@@ -138,7 +138,7 @@ internal static class WarmBoot
                     await machine.SnapshotDiskAsync(next, cancellationToken);
                     state.OverlayPath = next;
                     state.Sealer?.OnWarmDisk();
-                    await machine.SaveStateAsync(Path.Combine(partial.Resource.Id, WarmStore.StateFile), cancellationToken);
+                    await machine.SaveStateAsync(Path.Combine(partial.Path, WarmStore.StateFile), cancellationToken);
                 }
                 finally
                 {
@@ -150,7 +150,7 @@ internal static class WarmBoot
                 await agent.AddAuthorizedKeyAsync(user, buildKey, CancellationToken.None);
             }
 
-            var saved = Path.Combine(partial.Resource.Id, LayerStore.DiskFile);
+            var saved = Path.Combine(partial.Path, LayerStore.DiskFile);
             await using (var source = new FileStream(disk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
             await using (var target = new FileStream(saved, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
             {
@@ -160,7 +160,7 @@ internal static class WarmBoot
             // Unsafe rebase: only the pointer changes. After a provisioning step the disk sits on this build's sealed disk,
             // which holds the same bits as the cached layer's.
             await HostTool.RunAsync(context, "qemu-img", ["rebase", "-u", "-f", "qcow2", "-b", plan.BaseDisk, "-F", plan.BaseFormat, saved], cancellationToken);
-            if (!await plan.Store.CommitAsync(partial.Resource.Id, plan.Key, plan.BaseDisk, plan.Qemu, cancellationToken, plan.Layer))
+            if (!await plan.Store.CommitAsync(partial.Path, plan.Key, plan.BaseDisk, plan.Qemu, cancellationToken, plan.Layer))
             {
                 log.Info($"warm boot: another build saved this {What(plan)}'s machine meanwhile");
                 return;
@@ -173,11 +173,7 @@ internal static class WarmBoot
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            log.Warn($"warm boot: could not save the booted machine: {OneLine(ex.Message)}; the build goes on");
-        }
-        finally
-        {
-            await WarmStore.DiscardAsync(partial);
+            log.Warn($"warm boot: could not save the machine: {OneLine(ex.Message)}; the build goes on");
         }
 
         if (context.Layers?.SizeLimit is { } limit)
