@@ -179,8 +179,8 @@ internal sealed class LayerStore(string root)
     }
 
     /// <summary>
-    /// Removes a layer and every layer on top of it (they cannot work without it), unless one of them is in use.
-    /// Returns the bytes freed.
+    /// Removes a layer, every layer on top of it and every machine saved on them (they cannot work without it), unless
+    /// one of them is in use. Returns the bytes freed.
     /// </summary>
     public long Remove(string key)
     {
@@ -218,6 +218,7 @@ internal sealed class LayerStore(string root)
 
                 freed += SizeOf(trash);
                 Directory.Delete(trash, recursive: true);
+                freed += Warm.All().Where(w => w.Layer == layer.Key).Sum(w => Warm.Remove(w.Key));
             }
 
             return freed;

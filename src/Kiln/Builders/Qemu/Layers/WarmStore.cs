@@ -128,7 +128,7 @@ internal sealed class WarmStore(string root)
     }
 
     /// <summary>Records the saved files in <paramref name="partial"/> and renames it into place; false if another build saved the same machine first.</summary>
-    public async Task<bool> CommitAsync(string partial, string key, string baseImage, string qemu, CancellationToken cancellationToken)
+    public async Task<bool> CommitAsync(string partial, string key, string baseImage, string qemu, CancellationToken cancellationToken, string? layer = null)
     {
         var disk = Path.Combine(partial, LayerStore.DiskFile);
         var state = Path.Combine(partial, StateFile);
@@ -136,6 +136,7 @@ internal sealed class WarmStore(string root)
         {
             Key = key,
             Base = baseImage,
+            Layer = layer,
             Qemu = qemu,
             Created = DateTimeOffset.UtcNow,
             DiskSha256 = await LayerStore.HashAsync(disk, cancellationToken),
