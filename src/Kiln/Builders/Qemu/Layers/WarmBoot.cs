@@ -177,12 +177,7 @@ internal static class WarmBoot
         }
         finally
         {
-            if (Directory.Exists(partial.Resource.Id))
-            {
-                Directory.Delete(partial.Resource.Id, recursive: true);
-            }
-
-            await partial.ReleaseAsync(CancellationToken.None);
+            await WarmStore.DiscardAsync(partial);
         }
 
         if (context.Layers?.SizeLimit is { } limit)
