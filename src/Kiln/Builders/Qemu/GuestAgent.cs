@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Kiln.Diagnostics;
@@ -16,31 +15,25 @@ namespace Kiln.Builders.Qemu;
 /// </summary>
 internal sealed class GuestAgent : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly Channel<JsonObject> _replies = Channel.CreateUnbounded<JsonObject>();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _readLoop;
+    private readonly JsonLineSocket _lines;
 
     private GuestAgent(Socket socket)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
-        _readLoop = Task.Run(ReadLoopAsync);
+        // the port may still hold half a line from an earlier connection, or a resumed guest: skip what is not JSON
+        _lines = new JsonLineSocket(socket, _ => true, skipMalformedLines: true);
     }
 
     /// <summary>Connects and synchronises; null when the agent does not answer within <paramref name="timeout"/>.</summary>
     public static async Task<GuestAgent?> ConnectAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        Socket socket;
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+            socket = await JsonLineSocket.ConnectAsync(socketPath, cancellationToken);
         }
         catch (SocketException)
         {
-            socket.Dispose();
             return null;
         }
 
@@ -50,15 +43,15 @@ internal sealed class GuestAgent : IAsyncDisposable
             for (var attempt = 1; watch.Elapsed < timeout; attempt++)
             {
                 var id = Random.Shared.Next(1, int.MaxValue);
-                await agent.SendAsync([0xFF], cancellationToken);
-                await agent.SendAsync(Line("guest-sync-delimited", new JsonObject { ["id"] = id }), cancellationToken);
+                await agent._lines.SendAsync([0xFF], cancellationToken);
+                await agent._lines.SendCommandAsync("guest-sync-delimited", new JsonObject { ["id"] = id }, cancellationToken);
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 wait.CancelAfter(TimeSpan.FromSeconds(Math.Min(5, attempt)));
                 try
                 {
                     while (true)
                     {
-                        var reply = await agent._replies.Reader.ReadAsync(wait.Token);
+                        var reply = await agent._lines.ReadReplyAsync(wait.Token);
                         if (reply["return"] is JsonValue value && value.TryGetValue<long>(out var echoed) && echoed == id)
                         {
                             return agent;
@@ -87,13 +80,13 @@ internal sealed class GuestAgent : IAsyncDisposable
 
     public async Task<JsonNode?> ExecuteAsync(string command, CancellationToken cancellationToken, JsonObject? arguments = null)
     {
-        await SendAsync(Line(command, arguments), cancellationToken);
+        await _lines.SendCommandAsync(command, arguments, cancellationToken);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(TimeSpan.FromMinutes(1));
         JsonObject reply;
         try
         {
-            reply = await _replies.Reader.ReadAsync(wait.Token);
+            reply = await _lines.ReadReplyAsync(wait.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -198,97 +191,5 @@ internal sealed class GuestAgent : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _socket.Dispose();
-        try
-        {
-            await _readLoop;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
-        {
-            // the socket is gone either way
-        }
-
-        await _stream.DisposeAsync();
-        _stop.Dispose();
-    }
-
-    private static byte[] Line(string command, JsonObject? arguments)
-    {
-        var request = new JsonObject { ["execute"] = command };
-        if (arguments is not null)
-        {
-            request["arguments"] = arguments;
-        }
-
-        return Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
-    }
-
-    private async Task SendAsync(byte[] bytes, CancellationToken cancellationToken)
-    {
-        await _stream.WriteAsync(bytes, cancellationToken);
-        await _stream.FlushAsync(cancellationToken);
-    }
-
-    /// <summary>Splits the byte stream into lines; 0xFF delimiters and lines that are not JSON objects are dropped.</summary>
-    private async Task ReadLoopAsync()
-    {
-        var line = new List<byte>();
-        var buffer = new byte[4096];
-        try
-        {
-            while (true)
-            {
-                var read = await _stream.ReadAsync(buffer, _stop.Token);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                for (var i = 0; i < read; i++)
-                {
-                    var b = buffer[i];
-                    if (b == 0xFF)
-                    {
-                        line.Clear();
-                    }
-                    else if (b == (byte)'\n')
-                    {
-                        if (Parse(Encoding.UTF8.GetString([.. line])) is { } message)
-                        {
-                            await _replies.Writer.WriteAsync(message);
-                        }
-
-                        line.Clear();
-                    }
-                    else
-                    {
-                        line.Add(b);
-                    }
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
-        {
-            // the port closed, or we are closing
-        }
-        finally
-        {
-            _replies.Writer.TryComplete();
-        }
-    }
-
-    private static JsonObject? Parse(string text)
-    {
-        try
-        {
-            return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public ValueTask DisposeAsync() => _lines.DisposeAsync();
 }

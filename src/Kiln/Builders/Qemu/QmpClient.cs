@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Kiln.Diagnostics;
@@ -13,39 +11,21 @@ namespace Kiln.Builders.Qemu;
 /// </summary>
 internal sealed class QmpClient : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly StreamReader _reader;
-    private readonly Stream _stream;
+    private readonly JsonLineSocket _lines;
     private readonly SemaphoreSlim _commandLock = new(1, 1);
-    private readonly Channel<JsonObject> _replies = Channel.CreateUnbounded<JsonObject>();
     private readonly List<string> _events = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _readLoop;
     private TaskCompletionSource _eventSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private QmpClient(Socket socket)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: false);
-        _reader = new StreamReader(_stream, Encoding.UTF8);
-        _readLoop = Task.Run(ReadLoopAsync);
+        // a line that is not JSON means QEMU is not speaking QMP: the conversation ends rather than skipping it
+        _lines = new JsonLineSocket(socket, Route, skipMalformedLines: false);
     }
 
     /// <summary>Connects, reads the greeting and leaves capabilities negotiation mode.</summary>
     public static async Task<QmpClient> ConnectAsync(string socketPath, CancellationToken cancellationToken)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
-        var client = new QmpClient(socket);
+        var client = new QmpClient(await JsonLineSocket.ConnectAsync(socketPath, cancellationToken));
         try
         {
             await client.ExecuteAsync("qmp_capabilities", cancellationToken);
@@ -58,26 +38,18 @@ internal sealed class QmpClient : IAsyncDisposable
         }
     }
 
-    public bool Closed => _readLoop.IsCompleted;
+    public bool Closed => _lines.Completion.IsCompleted;
 
     public async Task<JsonNode?> ExecuteAsync(string command, CancellationToken cancellationToken, JsonObject? arguments = null)
     {
         await _commandLock.WaitAsync(cancellationToken);
         try
         {
-            var request = new JsonObject { ["execute"] = command };
-            if (arguments is not null)
-            {
-                request["arguments"] = arguments;
-            }
-
-            var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
-            await _stream.WriteAsync(bytes, cancellationToken);
-            await _stream.FlushAsync(cancellationToken);
+            await _lines.SendCommandAsync(command, arguments, cancellationToken);
             JsonObject reply;
             try
             {
-                reply = await _replies.Reader.ReadAsync(cancellationToken);
+                reply = await _lines.ReadReplyAsync(cancellationToken);
             }
             catch (ChannelClosedException)
             {
@@ -110,7 +82,7 @@ internal sealed class QmpClient : IAsyncDisposable
                     return;
                 }
 
-                if (_readLoop.IsCompleted)
+                if (Closed)
                 {
                     throw new IOException($"QEMU closed its QMP socket before the {eventName} event");
                 }
@@ -118,67 +90,32 @@ internal sealed class QmpClient : IAsyncDisposable
                 signal = _eventSignal.Task;
             }
 
-            await signal.WaitAsync(cancellationToken);
+            await Task.WhenAny(signal, _lines.Completion).WaitAsync(cancellationToken);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _socket.Dispose();
-        try
-        {
-            await _readLoop;
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException)
-        {
-            // the socket is gone either way
-        }
-
-        _reader.Dispose();
-        await _stream.DisposeAsync();
+        await _lines.DisposeAsync();
         _commandLock.Dispose();
-        _stop.Dispose();
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>Keeps events and lets replies through; the greeting, which is neither, is dropped.</summary>
+    private bool Route(JsonObject message)
     {
-        try
+        if (message["event"] is JsonValue name)
         {
-            while (await _reader.ReadLineAsync(_stop.Token) is { } line)
-            {
-                if (string.IsNullOrWhiteSpace(line) || JsonNode.Parse(line) is not JsonObject message)
-                {
-                    continue;
-                }
-
-                if (message["event"] is JsonValue name)
-                {
-                    lock (_events)
-                    {
-                        _events.Add(name.GetValue<string>());
-                        var signal = _eventSignal;
-                        _eventSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                        signal.SetResult();
-                    }
-                }
-                else if (message.ContainsKey("return") || message.ContainsKey("error"))
-                {
-                    await _replies.Writer.WriteAsync(message);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException or JsonException)
-        {
-            // QEMU exited or we are closing: both end the conversation
-        }
-        finally
-        {
-            _replies.Writer.TryComplete();
             lock (_events)
             {
-                _eventSignal.TrySetResult();
+                _events.Add(name.GetValue<string>());
+                var signal = _eventSignal;
+                _eventSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                signal.SetResult();
             }
+
+            return false;
         }
+
+        return message.ContainsKey("return") || message.ContainsKey("error");
     }
 }
