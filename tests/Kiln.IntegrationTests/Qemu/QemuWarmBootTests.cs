@@ -68,17 +68,17 @@ public sealed class QemuWarmBootTests : IDisposable
         Assert.DoesNotContain("booting the build machine", second.Log.Text, StringComparison.Ordinal);
         Assert.True(second.State.WarmResumed);
 
-        // Only this build's key: the saving build's key was removed before the save, and the resume replaced the file.
-        var keys = (await File.ReadAllLinesAsync(second.Download("second-keys"), ct)).Where(l => l.Trim().Length > 0).ToList();
-        Assert.Single(keys);
-        Assert.DoesNotContain(firstKey, keys[0], StringComparison.Ordinal);
-
-        // And sshd agrees: the saving build's key cannot log in; this build's can, so the probe itself works.
+        // sshd refuses the saving build's key; it accepts this build's, so the probe can succeed and the refusal counts.
         var logins = _probe.Logins("first");
         Assert.True(logins.WithOwnKey.ExitCode == 0, $"this build's own key should log in:\n{logins.WithOwnKey}");
         Assert.True(
             logins.WithKey.ExitCode == 255 && logins.WithKey.StandardError.Contains("Permission denied (publickey", StringComparison.Ordinal),
             $"the saving build's key should be refused:\n{logins.WithKey}");
+
+        // Only this build's key: the saving build's key was removed before the save, and the resume replaced the file.
+        var keys = (await File.ReadAllLinesAsync(second.Download("second-keys"), ct)).Where(l => l.Trim().Length > 0).ToList();
+        Assert.Single(keys);
+        Assert.DoesNotContain(firstKey, keys[0], StringComparison.Ordinal);
 
         // The same machine: its host key is the saved one while the build runs.
         Assert.Equal(warmHostKey, Blob(await File.ReadAllTextAsync(second.Download("second-host-key"), ct)));
