@@ -9,9 +9,11 @@ using Kiln.Testing;
 namespace Kiln.IntegrationTests.Qemu;
 
 /// <summary>
-/// Provisioning layers with real QEMU builds: a first build seals a layer after each step; a second build with only
-/// its third step changed resumes after step 2 and runs the rest. Step 1 writes a random token, so reuse is proven by
-/// the token, not assumed from the log.
+/// Provisioning layers with real QEMU builds: a first build seals a layer after each step, and saves the running
+/// machine on every layer but the last; a second build with only its third step changed resumes that saved machine
+/// after step 2 and runs the rest; a third build with nothing changed boots the second build's third layer, which was
+/// sealed on the resumed machine's disk. Step 1 writes a random token, so reuse is proven by the token, not assumed
+/// from the log.
 /// </summary>
 [Collection(QemuCollection.Name)]
 public sealed class QemuLayerTests : IDisposable
@@ -28,7 +30,11 @@ public sealed class QemuLayerTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var first = await BuildAsync("v1", verify: [], ct);
         Assert.Contains("steps 1-3 of 5 will be cached", first.Log.Text, StringComparison.Ordinal);
-        Assert.Equal(3, new LayerStore(LayerDirectory).All().Count);
+        var store = new LayerStore(LayerDirectory);
+        Assert.Equal(3, store.All().Count);
+        var savedOnLayers = store.Warm.All().Where(w => w.Layer is not null).ToList();
+        Assert.Equal([1, 2], savedOnLayers.Select(w => store.Find(w.Layer!)!.Step).Order());
+        var afterStep2 = savedOnLayers.Single(w => store.Find(w.Layer!)!.Step == 2);
         var token1 = await File.ReadAllTextAsync(first.Download("token1"), ct);
         var token3 = await File.ReadAllTextAsync(first.Download("token3"), ct);
         Assert.Matches("^[0-9a-f]{32}$", token1);
@@ -45,11 +51,31 @@ public sealed class QemuLayerTests : IDisposable
             ct);
         Assert.Contains("resumed after step 2 of 5", second.Log.Text, StringComparison.Ordinal);
         Assert.Contains("provisioner 1/5: shell (cached)", second.Log.Text, StringComparison.Ordinal);
+        Assert.Contains($"warm boot: resumed saved machine {LayerStore.Short(afterStep2.Key)}", second.Log.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("booting the build machine", second.Log.Text, StringComparison.Ordinal);
+        Assert.True(second.State.WarmResumed);
         Assert.Equal(token1, await File.ReadAllTextAsync(second.Download("token1"), ct));
-        Assert.NotEqual(token3, await File.ReadAllTextAsync(second.Download("token3"), ct));
+        var secondToken3 = await File.ReadAllTextAsync(second.Download("token3"), ct);
+        Assert.NotEqual(token3, secondToken3);
         Assert.Equal(3, second.State.Checks.Count(c => c.Passed && c.Check.Contains("guest-command", StringComparison.Ordinal)));
-        Assert.Equal(4, new LayerStore(LayerDirectory).All().Count);
+        Assert.Equal(4, store.All().Count);
+
+        // Nothing changed: the build boots the layer the second build sealed on top of the resumed machine's disk. That
+        // layer took in what the resume wrote, so it stands on layer 2 alone, as a cold build's does.
+        var third = await BuildAsync(
+            "v2",
+            verify:
+            [
+                GuestCommandConfig.Entry($"test \"$(cat /var/kiln-token1)\" = {token1}"),
+                GuestCommandConfig.Entry("grep -qx v2 /var/kiln-step3"),
+                GuestCommandConfig.Entry($"test \"$(cat /var/kiln-token3)\" = {secondToken3}"),
+            ],
+            ct);
+        Assert.Contains("resumed after step 3 of 5", third.Log.Text, StringComparison.Ordinal);
+        Assert.Contains("booting the build machine", third.Log.Text, StringComparison.Ordinal);
+        Assert.Equal(3, third.State.Checks.Count(c => c.Passed && c.Check.Contains("guest-command", StringComparison.Ordinal)));
         Assert.Empty(Directory.EnumerateDirectories(LayerDirectory, ".partial-*"));
+        Assert.Empty(Directory.EnumerateDirectories(store.Warm.Root, ".partial-*"));
     }
 
     private async Task<Finished> BuildAsync(string step3, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)

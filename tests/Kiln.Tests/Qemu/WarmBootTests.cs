@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Layers;
 
@@ -104,6 +105,40 @@ public sealed class WarmBootTests : IDisposable
         Assert.Equal("its guest agent did not answer", layers.Warm.Unsupported("sha256:def456"));
         layers.Warm.Clear();
         Assert.Null(layers.Warm.Unsupported("sha256:def456"));
+    }
+
+    [Fact]
+    public async Task A_machine_saved_on_a_layer_goes_when_the_layer_or_one_under_it_goes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var layers = new LayerStore(Path.Combine(_root, "layers"));
+        await AddLayerAsync(layers, "sha256:aaa111", parent: null, ct);
+        await AddLayerAsync(layers, "sha256:bbb222", parent: "sha256:aaa111", ct);
+        await SaveAsync(layers, "sha256:0ba5e0", layer: null, ct);
+        await SaveAsync(layers, "sha256:0bbb22", layer: "sha256:bbb222", ct);
+        Assert.Equal("sha256:bbb222", layers.Warm.Find("sha256:0bbb22")!.Layer);
+
+        Assert.True(layers.Remove("sha256:aaa111") > 0);
+
+        Assert.Empty(layers.All());
+        Assert.Equal(["sha256:0ba5e0"], layers.Warm.All().Select(w => w.Key));
+    }
+
+    private static async Task AddLayerAsync(LayerStore layers, string key, string? parent, CancellationToken ct)
+    {
+        var partial = Directory.CreateDirectory(Path.Combine(layers.Root, ".partial-" + LayerStore.Name(key))).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(partial, LayerStore.DiskFile), new byte[4096], ct);
+        var info = new LayerInfo { Key = key, Parent = parent, Backing = "/cache/base.qcow2", Step = 1, Steps = 2, Created = DateTimeOffset.UtcNow, Sha256 = "x", Size = 4096 };
+        await File.WriteAllTextAsync(Path.Combine(partial, "layer.json"), JsonSerializer.Serialize(info, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }), ct);
+        Directory.Move(partial, layers.DirectoryOf(key));
+    }
+
+    private static async Task SaveAsync(LayerStore layers, string key, string? layer, CancellationToken ct)
+    {
+        var partial = Directory.CreateDirectory(Path.Combine(layers.Warm.Root, ".partial-" + LayerStore.Name(key))).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(partial, LayerStore.DiskFile), new byte[4096], ct);
+        await File.WriteAllBytesAsync(Path.Combine(partial, WarmStore.StateFile), new byte[8192], ct);
+        Assert.True(await layers.Warm.CommitAsync(partial, key, layer is null ? "/cache/base.qcow2" : layers.DiskOf(layer), "QEMU 7.2", ct, layer));
     }
 
     [Fact]

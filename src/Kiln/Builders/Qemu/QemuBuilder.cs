@@ -55,7 +55,7 @@ internal sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, I
     public IReadOnlyList<string> WarmStates() =>
         [.. _layers.Warm.All().Select(w => string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
-            $"{LayerStore.Short(w.Key)}: base {w.Base}, saved {w.Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC by {w.Qemu}, {DiskSize.Format(w.DiskSize + w.StateSize)}"))];
+            $"{LayerStore.Short(w.Key)}: {(w.Layer is null ? "base " + w.Base : "layer " + LayerStore.Short(w.Layer))}, saved {w.Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC by {w.Qemu}, {DiskSize.Format(w.DiskSize + w.StateSize)}"))];
 
     /// <summary>qemu and qemu-img always, ssh-keygen for the build key; mmdebstrap and the disk tools for a bootstrapped base.</summary>
     public IEnumerable<HostRequirement> HostRequirements(object config)

@@ -13,7 +13,8 @@ namespace Kiln.Builders.Qemu.Layers;
 /// syncs and freezes its file systems, QEMU pauses and switches the disk to a new overlay (an external snapshot),
 /// the guest thaws and gets the key back. The disk before the switch is then the state after that step; a copy of it,
 /// rebased onto the layer before, goes into the cache. A layer that cannot be written is a warning: the build goes on,
-/// uncached from there.
+/// uncached from there. After every step but the last cacheable one, the running machine is also saved on top of the
+/// new layer (a warm boot), so a build that changes only later steps resumes it instead of booting the layer.
 /// </summary>
 internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, LayerParent parent) : IAsyncDisposable
 {
@@ -21,14 +22,8 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
     private LayerParent _parent = parent;
     private bool _stopped;
 
-    /// <summary>The machine runs on a warm boot's disk (on top of the base): the first layer must take that disk in.</summary>
-    public void OnWarmDisk()
-    {
-        if (_parent.Key is null)
-        {
-            _parent = _parent with { Flatten = true };
-        }
-    }
+    /// <summary>The machine runs on a warm boot's disk (on top of the parent's): the next layer must take that disk in.</summary>
+    public void OnWarmDisk() => _parent = _parent with { Flatten = true };
 
     public async Task SealAsync(QemuBuildState state, int step, CancellationToken cancellationToken)
     {
@@ -72,6 +67,12 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         }
 
         log.Info(string.Create(CultureInfo.InvariantCulture, $"sealed step {step} as layer {LayerStore.Short(key)} in {watch.Elapsed.TotalSeconds:0.0} s"));
+        if (step < layers.CacheableSteps && state.Warm is { } warm && state.Machine?.AgentSocket is not null)
+        {
+            var disk = store.DiskOf(key);
+            await WarmBoot.SaveAsync(state, warm.ForLayer(key, disk, WarmKey.Compute(state.Config, disk, state.UseKvm)), _overlays, cancellationToken);
+        }
+
         if (layers.SizeLimit is { } limit)
         {
             foreach (var evicted in store.Evict(limit))

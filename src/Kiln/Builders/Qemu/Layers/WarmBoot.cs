@@ -9,11 +9,13 @@ using Kiln.Ledger;
 namespace Kiln.Builders.Qemu.Layers;
 
 /// <summary>
-/// Saving a booted base machine and resuming builds from it. What a resume changes is set right through the QEMU
-/// guest agent before anyone logs in: authorized_keys holds only this build's key (the saving build's key was removed
-/// before the save), the clock is stepped to the host's, and host randomness is written into /dev/urandom (the VM
-/// generation ID device also makes the kernel reseed). SSH comes through a new forwarded port, as QEMU starts fresh.
-/// SSH host keys are the saved machine's while the build runs; the clean step removes them from the image as always.
+/// Saving a booted machine (of a base, or as it is after a cached provisioning step) and resuming builds from it. What
+/// a resume changes is set right through the QEMU guest agent before anyone logs in: this build's key joins
+/// authorized_keys (the saving build's key was removed and checked gone before the save, and keys the image itself
+/// holds stay, as in a cold boot), the clock is stepped to the host's, and host randomness is written into
+/// /dev/urandom (the VM generation ID device also makes the kernel reseed). SSH comes through a new forwarded port, as
+/// QEMU starts fresh. SSH host keys are the saved machine's while the build runs; the clean step removes them from the
+/// image as always.
 /// </summary>
 internal static class WarmBoot
 {
@@ -48,7 +50,13 @@ internal static class WarmBoot
             await using (var agent = await GuestAgent.ConnectAsync(machine.AgentSocket!, AgentTimeout, cancellationToken)
                 ?? throw new KilnException($"its guest agent did not answer within {Model.Durations.Format(AgentTimeout)} of the resume"))
             {
-                await agent.SetAuthorizedKeysAsync(state.Config.SshUsername, [state.BuildKey!.PublicKey.Trim()], cancellationToken);
+                var buildKey = state.BuildKey!.PublicKey.Trim();
+                await agent.AddAuthorizedKeyAsync(state.Config.SshUsername, buildKey, cancellationToken);
+                if (!(await agent.AuthorizedKeysAsync(state.Config.SshUsername, cancellationToken)).Contains(buildKey))
+                {
+                    throw new KilnException("the build key is not in authorized_keys after the guest agent added it");
+                }
+
                 await agent.SetTimeAsync(() => DateTimeOffset.UtcNow, cancellationToken);
                 var skew = await agent.TimeAsync(cancellationToken) - DateTimeOffset.UtcNow;
                 if (skew.Duration() > ClockTolerance)
@@ -83,13 +91,13 @@ internal static class WarmBoot
     }
 
     /// <summary>
-    /// Saves the freshly booted machine once it answers SSH: the build key leaves authorized_keys, the machine pauses,
-    /// its disk is switched to a new overlay (the old one is the saved disk) and its state is written; then it runs on
-    /// and gets the key back. Anything that goes wrong is a warning: the build goes on, as a cold build.
+    /// Saves the running machine as <paramref name="plan"/> says: the build key leaves authorized_keys, the machine
+    /// pauses, its disk is switched to a new overlay (the old one, pointed at the plan's base disk, is the saved disk)
+    /// and its state is written; then it runs on and gets the key back. Anything that goes wrong is a warning: the build
+    /// goes on, as a cold build.
     /// </summary>
-    public static async Task SaveAsync(QemuBuildState state, List<ILedgerEntry> files, CancellationToken cancellationToken)
+    public static async Task SaveAsync(QemuBuildState state, WarmPlan plan, List<ILedgerEntry> files, CancellationToken cancellationToken)
     {
-        var plan = state.Warm!;
         var context = state.Context;
         var log = context.Log;
         var machine = state.Machine!;
@@ -104,7 +112,7 @@ internal static class WarmBoot
         {
             var reason = $"its guest agent did not answer within {Model.Durations.Format(SaveAgentTimeout)} (the base needs qemu-guest-agent)";
             plan.Store.MarkUnsupported(plan.Key, reason);
-            log.Info($"warm boot: the machine is not saved: {reason}; builds of this base boot cold");
+            log.Info($"warm boot: the machine is not saved: {reason}; builds of this {What(plan)} boot cold");
             return;
         }
 
@@ -122,7 +130,7 @@ internal static class WarmBoot
                     throw new KilnException("the build key is still in authorized_keys after the guest agent removed it");
                 }
 
-                var next = Path.Combine(context.WorkDirectory, $"{state.OutputName}-build-warm.qcow2");
+                var next = Path.Combine(context.WorkDirectory, $"{state.OutputName}-build-warm-{LayerStore.Short(plan.Key)}.qcow2");
                 files.Add(await context.Ledger.RecordAsync(new LedgerResource(FileSweeper.ResourceKind, next), cancellationToken));
                 await machine.PauseAsync(cancellationToken);
                 try
@@ -142,22 +150,26 @@ internal static class WarmBoot
                 await agent.AddAuthorizedKeyAsync(user, buildKey, CancellationToken.None);
             }
 
+            var saved = Path.Combine(partial.Resource.Id, LayerStore.DiskFile);
             await using (var source = new FileStream(disk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
-            await using (var target = new FileStream(Path.Combine(partial.Resource.Id, LayerStore.DiskFile), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            await using (var target = new FileStream(saved, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
             {
                 await source.CopyToAsync(target, cancellationToken);
             }
 
-            if (!await plan.Store.CommitAsync(partial.Resource.Id, plan.Key, state.BaseImagePath!, plan.Qemu, cancellationToken))
+            // Unsafe rebase: only the pointer changes. After a provisioning step the disk sits on this build's sealed disk,
+            // which holds the same bits as the cached layer's.
+            await HostTool.RunAsync(context, "qemu-img", ["rebase", "-u", "-f", "qcow2", "-b", plan.BaseDisk, "-F", plan.BaseFormat, saved], cancellationToken);
+            if (!await plan.Store.CommitAsync(partial.Resource.Id, plan.Key, plan.BaseDisk, plan.Qemu, cancellationToken, plan.Layer))
             {
-                log.Info("warm boot: another build saved this base's machine meanwhile");
+                log.Info($"warm boot: another build saved this {What(plan)}'s machine meanwhile");
                 return;
             }
 
             var size = new FileInfo(plan.Store.StateOf(plan.Key)).Length + new FileInfo(plan.Store.DiskOf(plan.Key)).Length;
             log.Info(string.Create(
                 CultureInfo.InvariantCulture,
-                $"warm boot: saved the booted machine as {LayerStore.Short(plan.Key)} ({DiskSize.Format(size)}) in {watch.Elapsed.TotalSeconds:0.0} s; later builds of this base resume from it"));
+                $"warm boot: saved the {(plan.Layer is null ? "booted machine" : "machine on layer " + LayerStore.Short(plan.Layer))} as {LayerStore.Short(plan.Key)} ({DiskSize.Format(size)}) in {watch.Elapsed.TotalSeconds:0.0} s; later builds {(plan.Layer is null ? "of this base" : "resuming from that layer")} resume from it"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -165,12 +177,7 @@ internal static class WarmBoot
         }
         finally
         {
-            if (Directory.Exists(partial.Resource.Id))
-            {
-                Directory.Delete(partial.Resource.Id, recursive: true);
-            }
-
-            await partial.ReleaseAsync(CancellationToken.None);
+            await WarmStore.DiscardAsync(partial);
         }
 
         if (context.Layers?.SizeLimit is { } limit)
@@ -181,6 +188,8 @@ internal static class WarmBoot
             }
         }
     }
+
+    private static string What(WarmPlan plan) => plan.Layer is null ? "base" : "layer";
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

@@ -6,9 +6,10 @@ using Kiln.Model;
 namespace Kiln.Builders.Qemu.Steps;
 
 /// <summary>
-/// Decides the build machine's warm boot: when the cache is on, the source allows it and no provisioning layer is
-/// resumed, a sound saved machine of this base is locked for resuming; otherwise the build boots cold and saves one.
-/// A saved machine that fails its check (another QEMU, a changed or truncated file) is reported, removed and saved anew.
+/// Decides the build machine's warm boot: when the cache is on and the source allows it, a sound saved machine of the
+/// disk the build starts from (the base, or the cached provisioning layer it resumes after) is locked for resuming;
+/// otherwise the build boots cold and saves one. A saved machine that fails its check (another QEMU, a changed or
+/// truncated file) is reported, removed and saved anew.
 /// </summary>
 internal sealed class FindWarmStateStep(LayerStore layers) : IStep<QemuBuildState>
 {
@@ -21,7 +22,7 @@ internal sealed class FindWarmStateStep(LayerStore layers) : IStep<QemuBuildStat
     public async Task RunAsync(QemuBuildState state, CancellationToken cancellationToken)
     {
         var log = state.Context.Log;
-        if (state.Context.Layers is null)
+        if (state.Context.Layers is not { } provisionLayers)
         {
             return;
         }
@@ -32,25 +33,21 @@ internal sealed class FindWarmStateStep(LayerStore layers) : IStep<QemuBuildStat
             return;
         }
 
-        if (state.ResumedSteps > 0)
-        {
-            log.Verbose("warm boot off: the machine starts from a cached provisioning layer, which boots cold");
-            return;
-        }
-
         var store = layers.Warm;
         var key = WarmKey.Compute(state.Config, state.BaseImagePath!, state.UseKvm);
+        var layer = state.ResumedSteps > 0 ? provisionLayers.Keys[state.ResumedSteps - 1] : null;
+        var what = layer is null ? "this base" : $"layer {LayerStore.Short(layer)}";
         if (store.Unsupported(key) is { } unsupported)
         {
-            log.Info($"warm boot off for this base: {unsupported} (found by an earlier build; CleanImages --clean-layers forgets it)");
+            log.Info($"warm boot off for {what}: {unsupported} (found by an earlier build; CleanImages --clean-layers forgets it)");
             return;
         }
 
-        var plan = new WarmPlan(layers, key, await QemuVersionAsync(state, cancellationToken));
+        var plan = new WarmPlan(layers, key, await QemuVersionAsync(state, cancellationToken), state.BaseImagePath!, state.BaseImageFormat!, layer);
         state.Warm = plan;
         if (store.Find(key) is not { } saved)
         {
-            log.Info($"warm boot: no saved machine of this base yet; it is saved once the machine answers SSH");
+            log.Info($"warm boot: no saved machine of {what} yet; it is saved once the machine answers SSH");
             return;
         }
 
