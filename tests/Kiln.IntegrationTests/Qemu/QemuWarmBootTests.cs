@@ -75,7 +75,7 @@ public sealed class QemuWarmBootTests : IDisposable
             logins.WithKey.ExitCode == 255 && logins.WithKey.StandardError.Contains("Permission denied (publickey", StringComparison.Ordinal),
             $"the saving build's key should be refused:\n{logins.WithKey}");
 
-        // Only this build's key: the saving build's key was removed before the save, and the resume replaced the file.
+        // Only this build's key: the saving build's key was removed before the save, and the resume added this one.
         var keys = (await File.ReadAllLinesAsync(second.Download("second-keys"), ct)).Where(l => l.Trim().Length > 0).ToList();
         Assert.Single(keys);
         Assert.DoesNotContain(firstKey, keys[0], StringComparison.Ordinal);
