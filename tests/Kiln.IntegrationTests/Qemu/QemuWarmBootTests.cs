@@ -14,13 +14,21 @@ namespace Kiln.IntegrationTests.Qemu;
 /// <summary>
 /// Warm boots with real QEMU and Kiln's bootstrapped base (which has qemu-guest-agent): a first build boots cold and
 /// saves the booted machine; a second build of the same base resumes it. What the resumed guest holds is read from
-/// the guest itself: its authorized_keys, its clock, its SSH host keys, and the captured image's.
+/// the guest itself: its authorized_keys, its clock, its SSH host keys, and the captured image's. Real OpenSSH logins
+/// into the resumed guest show the saving build's key is refused and the resuming build's own key accepted.
 /// </summary>
 [Collection(QemuCollection.Name)]
 public sealed class QemuWarmBootTests : IDisposable
 {
-    private static readonly PluginCatalog Catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner()]);
     private readonly string _root = Directory.CreateTempSubdirectory("kiln-warm-").FullName;
+    private readonly SshLoginProbe _probe;
+    private readonly PluginCatalog _catalog;
+
+    public QemuWarmBootTests()
+    {
+        _probe = new SshLoginProbe(Path.Combine(_root, "ssh-keys"));
+        _catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner(), _probe]);
+    }
 
     private string LayerDirectory => Path.Combine(_root, "layers");
 
@@ -31,7 +39,7 @@ public sealed class QemuWarmBootTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var first = await BuildAsync(
-            [Download("/etc/ssh/ssh_host_ed25519_key.pub", "first-host-key"), Download("/root/.ssh/authorized_keys", "first-keys")],
+            [Download("/etc/ssh/ssh_host_ed25519_key.pub", "first-host-key"), Download("/root/.ssh/authorized_keys", "first-keys"), SshLoginProbe.Capture("first")],
             verify: [],
             ct);
         Assert.Contains("warm boot: saved the booted machine", first.Log.Text, StringComparison.Ordinal);
@@ -42,6 +50,7 @@ public sealed class QemuWarmBootTests : IDisposable
         var started = DateTimeOffset.UtcNow;
         var second = await BuildAsync(
             [
+                SshLoginProbe.TryLogin("first"),
                 Shell("date +%s > /var/kiln-clock"),
                 Download("/var/kiln-clock", "clock"),
                 Download("/root/.ssh/authorized_keys", "second-keys"),
@@ -59,7 +68,14 @@ public sealed class QemuWarmBootTests : IDisposable
         Assert.DoesNotContain("booting the build machine", second.Log.Text, StringComparison.Ordinal);
         Assert.True(second.State.WarmResumed);
 
-        // Only this build's key: the saving build's key was removed before the save, and the resume replaced the file.
+        // sshd refuses the saving build's key; it accepts this build's, so the probe can succeed and the refusal counts.
+        var logins = _probe.Logins("first");
+        Assert.True(logins.WithOwnKey.ExitCode == 0, $"this build's own key should log in:\n{logins.WithOwnKey}");
+        Assert.True(
+            logins.WithKey.ExitCode == 255 && logins.WithKey.StandardError.Contains("Permission denied (publickey", StringComparison.Ordinal),
+            $"the saving build's key should be refused:\n{logins.WithKey}");
+
+        // Only this build's key: the saving build's key was removed before the save, and the resume added this one.
         var keys = (await File.ReadAllLinesAsync(second.Download("second-keys"), ct)).Where(l => l.Trim().Length > 0).ToList();
         Assert.Single(keys);
         Assert.DoesNotContain(firstKey, keys[0], StringComparison.Ordinal);
@@ -118,10 +134,10 @@ public sealed class QemuWarmBootTests : IDisposable
             image: "warm",
             ledger: ledger,
             log: log,
-            plugins: Catalog,
+            plugins: _catalog,
             provisioners: [.. steps.Select(s => s.Config is FileConfig file ? s with { Config = new FileConfig { Source = file.Source, Destination = Path.Combine(downloads, file.Destination), Direction = FileDirection.Download } } : s)],
             verify: verify);
-        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, Catalog, context.Redactor, []) };
+        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, _catalog, context.Redactor, []) };
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, LayerDirectory);
         await using var pipeline = builder.CreatePipeline(context);
