@@ -105,15 +105,6 @@ internal sealed class GuestAgent : IAsyncDisposable
         return reply["return"];
     }
 
-    /// <summary>Makes <paramref name="keys"/> the only lines of the user's authorized_keys.</summary>
-    public Task SetAuthorizedKeysAsync(string user, IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
-        ExecuteAsync("guest-ssh-add-authorized-keys", cancellationToken, new JsonObject
-        {
-            ["username"] = user,
-            ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)JsonValue.Create(k))]),
-            ["reset"] = true,
-        });
-
     public Task AddAuthorizedKeyAsync(string user, string key, CancellationToken cancellationToken) =>
         ExecuteAsync("guest-ssh-add-authorized-keys", cancellationToken, new JsonObject { ["username"] = user, ["keys"] = new JsonArray(key) });
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Kiln.Engine;
 using Kiln.Ledger;
 
 namespace Kiln.Builders.Qemu.Layers;
