@@ -3,6 +3,7 @@ using Kiln.Builders.Qemu.Layers;
 using Kiln.Definitions;
 using Kiln.Images;
 using Kiln.Model;
+using Kiln.Plugins;
 using Kiln.Provisioners;
 using Kiln.Testing;
 
@@ -13,12 +14,20 @@ namespace Kiln.IntegrationTests.Qemu;
 /// machine on every layer but the last; a second build with only its third step changed resumes that saved machine
 /// after step 2 and runs the rest; a third build with nothing changed boots the second build's third layer, which was
 /// sealed on the resumed machine's disk. Step 1 writes a random token, so reuse is proven by the token, not assumed
-/// from the log.
+/// from the log; real OpenSSH logins prove the resumed machine refuses the saving build's key.
 /// </summary>
 [Collection(QemuCollection.Name)]
 public sealed class QemuLayerTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("kiln-layers-").FullName;
+    private readonly SshLoginProbe _probe;
+    private readonly PluginCatalog _catalog;
+
+    public QemuLayerTests()
+    {
+        _probe = new SshLoginProbe(Path.Combine(_root, "ssh-keys"));
+        _catalog = PluginCatalog.Default.With(provisioners: [new GuestCommandProvisioner(), _probe]);
+    }
 
     private string LayerDirectory => Path.Combine(_root, "layers");
 
@@ -28,8 +37,8 @@ public sealed class QemuLayerTests : IDisposable
     public async Task A_changed_last_step_resumes_from_the_cached_prefix_and_keeps_its_result()
     {
         var ct = TestContext.Current.CancellationToken;
-        var first = await BuildAsync("v1", verify: [], ct);
-        Assert.Contains("steps 1-3 of 5 will be cached", first.Log.Text, StringComparison.Ordinal);
+        var first = await BuildAsync("v1", SshLoginProbe.Capture("first"), verify: [], ct);
+        Assert.Contains("steps 1-3 of 6 will be cached", first.Log.Text, StringComparison.Ordinal);
         var store = new LayerStore(LayerDirectory);
         Assert.Equal(3, store.All().Count);
         var savedOnLayers = store.Warm.All().Where(w => w.Layer is not null).ToList();
@@ -41,6 +50,7 @@ public sealed class QemuLayerTests : IDisposable
 
         var second = await BuildAsync(
             "v2",
+            SshLoginProbe.TryLogin("first"),
             verify:
             [
                 GuestCommandConfig.Entry($"test \"$(cat /var/kiln-token1)\" = {token1}"),
@@ -49,11 +59,18 @@ public sealed class QemuLayerTests : IDisposable
                 GuestCommandConfig.Entry("test \"$(grep -c . /root/.ssh/authorized_keys)\" = 1"),
             ],
             ct);
-        Assert.Contains("resumed after step 2 of 5", second.Log.Text, StringComparison.Ordinal);
-        Assert.Contains("provisioner 1/5: shell (cached)", second.Log.Text, StringComparison.Ordinal);
+        Assert.Contains("resumed after step 2 of 6", second.Log.Text, StringComparison.Ordinal);
+        Assert.Contains("provisioner 1/6: shell (cached)", second.Log.Text, StringComparison.Ordinal);
         Assert.Contains($"warm boot: resumed saved machine {LayerStore.Short(afterStep2.Key)}", second.Log.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("booting the build machine", second.Log.Text, StringComparison.Ordinal);
         Assert.True(second.State.WarmResumed);
+
+        // The machine saved on layer 2 by the first build refuses that build's key and takes this one's.
+        var logins = _probe.Logins("first");
+        Assert.True(logins.WithOwnKey.ExitCode == 0, $"this build's own key should log in:\n{logins.WithOwnKey}");
+        Assert.True(
+            logins.WithKey.ExitCode == 255 && logins.WithKey.StandardError.Contains("Permission denied (publickey", StringComparison.Ordinal),
+            $"the saving build's key should be refused:\n{logins.WithKey}");
         Assert.Equal(token1, await File.ReadAllTextAsync(second.Download("token1"), ct));
         var secondToken3 = await File.ReadAllTextAsync(second.Download("token3"), ct);
         Assert.NotEqual(token3, secondToken3);
@@ -64,6 +81,7 @@ public sealed class QemuLayerTests : IDisposable
         // layer took in what the resume wrote, so it stands on layer 2 alone, as a cold build's does.
         var third = await BuildAsync(
             "v2",
+            probe: null,
             verify:
             [
                 GuestCommandConfig.Entry($"test \"$(cat /var/kiln-token1)\" = {token1}"),
@@ -78,7 +96,8 @@ public sealed class QemuLayerTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(store.Warm.Root, ".partial-*"));
     }
 
-    private async Task<Finished> BuildAsync(string step3, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)
+    /// <param name="probe">A login probe step, after the cacheable ones (it is not cacheable itself).</param>
+    private async Task<Finished> BuildAsync(string step3, ResolvedPlugin<ProvisionerConfig>? probe, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)
     {
         var ledger = new MemoryLedger();
         var log = new TestLog();
@@ -90,7 +109,7 @@ public sealed class QemuLayerTests : IDisposable
             image: "layered",
             ledger: ledger,
             log: log,
-            plugins: QemuTestEnvironment.Catalog,
+            plugins: _catalog,
             provisioners:
             [
                 Shell($"{random} > /var/kiln-token1"),
@@ -98,9 +117,10 @@ public sealed class QemuLayerTests : IDisposable
                 Shell($"echo {step3} > /var/kiln-step3", $"{random} > /var/kiln-token3"),
                 Download("/var/kiln-token1", downloads),
                 Download("/var/kiln-token3", downloads),
+                .. probe is null ? Array.Empty<ResolvedPlugin<ProvisionerConfig>>() : [probe],
             ],
             verify: verify);
-        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, QemuTestEnvironment.Catalog, context.Redactor, []) };
+        context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, _catalog, context.Redactor, []) };
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
         var builder = new QemuBuilder(QemuTestEnvironment.CacheDirectory, LayerDirectory);
         await using var pipeline = builder.CreatePipeline(context);
