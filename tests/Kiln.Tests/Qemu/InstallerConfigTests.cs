@@ -10,8 +10,12 @@ using Kiln.Testing;
 namespace Kiln.Tests.Qemu;
 
 /// <summary>Installer definitions (iso, boot, boot_command, http_directory, cd_files, firmware) through the real loader and binder.</summary>
-public sealed class InstallerConfigTests
+public sealed class InstallerConfigTests : IDisposable
 {
+    private readonly string _files = Directory.CreateTempSubdirectory("kiln-installer-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_files, recursive: true);
+
     private static IReadOnlyList<KilnDiagnostic> Problems(string yaml, string file = "/defs/image.kiln.yaml")
     {
         try
@@ -139,15 +143,14 @@ public sealed class InstallerConfigTests
         Assert.Contains(problems, p => p.Message.Contains(expected, StringComparison.Ordinal) && p.Location is not null);
     }
 
-    private static string WithFiles(params string[] names)
+    private string WithFiles(params string[] names)
     {
-        var directory = Directory.CreateTempSubdirectory("kiln-installer-config-").FullName;
         foreach (var name in names)
         {
-            File.WriteAllText(Path.Combine(directory, name), "x");
+            File.WriteAllText(Path.Combine(_files, name), "x");
         }
 
-        return Path.Combine(directory, "image.kiln.yaml");
+        return Path.Combine(_files, "image.kiln.yaml");
     }
 }
 
