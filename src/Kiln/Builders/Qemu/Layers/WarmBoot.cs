@@ -169,7 +169,7 @@ internal static class WarmBoot
             var size = new FileInfo(plan.Store.StateOf(plan.Key)).Length + new FileInfo(plan.Store.DiskOf(plan.Key)).Length;
             log.Info(string.Create(
                 CultureInfo.InvariantCulture,
-                $"warm boot: saved the {(plan.Layer is null ? "booted machine" : "machine on layer " + LayerStore.Short(plan.Layer))} as {LayerStore.Short(plan.Key)} ({DiskSize.Format(size)}) in {watch.Elapsed.TotalSeconds:0.0} s; later builds {(plan.Layer is null ? "of this base" : "resuming from that layer")} resume from it"));
+                $"warm boot: saved the {(plan.Layer is null ? "booted machine" : "machine on layer " + LayerStore.Short(plan.Layer))} as {LayerStore.Short(plan.Key)} ({DiskSize.Format(size)}) in {watch.Elapsed.TotalSeconds:0.0} s; {(plan.Layer is null ? "later builds of this base resume from it" : "builds that resume from that layer start from it instead of booting")}"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
