@@ -87,7 +87,17 @@ internal sealed class SshLoginProbe(string directory) : Provisioner<SshLoginProb
 }
 
 /// <summary>A login with a captured key and one with the build's own key, into the same machine.</summary>
-internal sealed record SshLogins(ProcessResult WithKey, ProcessResult WithOwnKey);
+internal sealed record SshLogins(ProcessResult WithKey, ProcessResult WithOwnKey)
+{
+    /// <summary>sshd refused the kept key and accepted the build's own, so the probe could succeed and the refusal counts.</summary>
+    public void AssertOnlyOwnKeyLogsIn()
+    {
+        Assert.True(WithOwnKey.ExitCode == 0, $"this build's own key should log in:\n{WithOwnKey}");
+        Assert.True(
+            WithKey.ExitCode == 255 && WithKey.StandardError.Contains("Permission denied (publickey", StringComparison.Ordinal),
+            $"the saving build's key should be refused:\n{WithKey}");
+    }
+}
 
 internal sealed class SshLoginProbeConfig : ProvisionerConfig
 {

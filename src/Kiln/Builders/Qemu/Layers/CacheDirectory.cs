@@ -43,18 +43,7 @@ internal abstract class CacheDirectory<TInfo>(string root, string infoFile)
             : [];
 
     /// <summary>A shared lock that keeps the entry from being removed while a build uses it; null if the cache cannot be locked.</summary>
-    public FileStream? TryLockShared(string key)
-    {
-        try
-        {
-            Directory.CreateDirectory(Root);
-            return new FileStream(LockOf(key), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public FileStream? TryLockShared(string key) => TryLock(key, FileAccess.Read, FileShare.ReadWrite);
 
     /// <summary>Marks the entry as used now, for least-recently-used eviction.</summary>
     public void Touch(string key)
@@ -95,12 +84,14 @@ internal abstract class CacheDirectory<TInfo>(string root, string infoFile)
     }
 
     /// <summary>The exclusive lock removal needs; null while a build uses the entry (or the cache cannot be locked).</summary>
-    protected FileStream? TryLockExclusive(string key)
+    protected FileStream? TryLockExclusive(string key) => TryLock(key, FileAccess.ReadWrite, FileShare.None);
+
+    private FileStream? TryLock(string key, FileAccess access, FileShare share)
     {
         try
         {
             Directory.CreateDirectory(Root);
-            return new FileStream(LockOf(key), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(LockOf(key), FileMode.OpenOrCreate, access, share);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
