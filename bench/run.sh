@@ -45,8 +45,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kiln-bench-XXXXXX")"
-# Packer and qemu are children of this shell; a Ctrl-C stops them with it, then the scratch folder goes.
-trap 'rm -rf "$WORK"' EXIT
+# Packer and qemu are children of this shell; a Ctrl-C stops them with it, then the scratch folder goes (unless
+# KILN_BENCH_KEEP=1 keeps it, with every run's stamped log, for a closer look).
+trap 'if [ -n "${KILN_BENCH_KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi' EXIT
 trap 'exit 130' INT TERM
 DOTNET="${DOTNET:-dotnet}"
 FAILED=0

@@ -125,7 +125,7 @@ public sealed class LayerCacheTests : IDisposable
         var store = new LayerStore(Path.Combine(_root, "not-a-directory", "layers"));
         var disk = Step(_base, 1);
 
-        await Assert.ThrowsAnyAsync<IOException>(() => store.AddAsync(_context, _keys[0], new LayerParent(null, _base, "qcow2"), 1, 4, disk, Token));
+        await Assert.ThrowsAnyAsync<IOException>(() => AddAsync(store, _keys[0], new LayerParent(null, _base, "qcow2"), 1, 4, disk));
 
         Assert.Empty(_ledger.Open);
     }
@@ -136,8 +136,8 @@ public sealed class LayerCacheTests : IDisposable
         var disk = Step(_base, 1);
         var parent = new LayerParent(null, _base, "qcow2");
 
-        Assert.True(await _store.AddAsync(_context, _keys[0], parent, 1, 4, disk, Token));
-        Assert.False(await _store.AddAsync(_context, _keys[0], parent, 1, 4, disk, Token));
+        Assert.True(await AddAsync(_store, _keys[0], parent, 1, 4, disk));
+        Assert.False(await AddAsync(_store, _keys[0], parent, 1, 4, disk));
 
         Assert.Single(_store.All());
         Assert.Empty(Directory.EnumerateDirectories(_store.Root, ".partial-*"));
@@ -149,7 +149,7 @@ public sealed class LayerCacheTests : IDisposable
     {
         await CacheStepsAsync(2);
         var other = Key(9);
-        Assert.True(await _store.AddAsync(_context, other, new LayerParent(null, _base, "qcow2"), 1, 1, Step(_base, 9), Token));
+        Assert.True(await AddAsync(_store, other, new LayerParent(null, _base, "qcow2"), 1, 1, Step(_base, 9)));
         File.SetLastWriteTimeUtc(Path.Combine(_store.DirectoryOf(other), "used"), DateTime.UtcNow.AddHours(-2));
         File.SetLastWriteTimeUtc(Path.Combine(_store.DirectoryOf(_keys[0]), "used"), DateTime.UtcNow.AddHours(-1));
         var oneLayer = new FileInfo(_store.DiskOf(other)).Length + 1024;
@@ -193,7 +193,7 @@ public sealed class LayerCacheTests : IDisposable
         var definitions = Kiln.Images.KilnImages.Load(settings);
         var image = definitions.Resolve("web", Kiln.Images.BuildFingerprint.Scope);
         var keys = Kiln.Images.ProvisionLayerKeys.Compute(image, image.Sources[0], settings.Catalog, definitions.Redactor, [])!.Keys;
-        Assert.True(await _store.AddAsync(_context, keys[0]!, new LayerParent(null, _base, "qcow2"), 1, 3, Step(_base, 1), Token));
+        Assert.True(await AddAsync(_store, keys[0]!, new LayerParent(null, _base, "qcow2"), 1, 3, Step(_base, 1)));
 
         Assert.Contains("web.local: would resume after step 1 of 3 (cached ", Kiln.Images.KilnImages.Inspect(settings), StringComparison.Ordinal);
         Assert.Equal(1, Kiln.Images.KilnImages.ClearLayers(settings));
@@ -208,7 +208,7 @@ public sealed class LayerCacheTests : IDisposable
         for (var step = 1; step <= count; step++)
         {
             var disk = Step(backing, step);
-            Assert.True(await _store.AddAsync(_context, _keys[step - 1], parent, step, _keys.Length, disk, Token));
+            Assert.True(await AddAsync(_store, _keys[step - 1], parent, step, _keys.Length, disk));
             parent = new LayerParent(_keys[step - 1], _store.DiskOf(_keys[step - 1]), "qcow2");
             backing = disk;
         }
@@ -225,6 +225,13 @@ public sealed class LayerCacheTests : IDisposable
         await step.RunAsync(state, Token);
         await step.CleanupAsync(state, Token);
         return state;
+    }
+
+    /// <summary>Adds <paramref name="disk"/> as the sealer does: read through a stream opened on it.</summary>
+    private async Task<bool> AddAsync(LayerStore store, string key, LayerParent parent, int step, int steps, string disk)
+    {
+        await using var source = File.OpenRead(disk);
+        return await store.AddAsync(_context, key, parent, step, steps, source, Token) is not null;
     }
 
     /// <summary>A work-directory overlay on <paramref name="backing"/> holding one step's change, as sealing leaves it.</summary>

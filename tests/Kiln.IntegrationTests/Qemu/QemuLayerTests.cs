@@ -1,6 +1,7 @@
 using Kiln.Builders.Qemu;
 using Kiln.Builders.Qemu.Layers;
 using Kiln.Definitions;
+using Kiln.Diagnostics;
 using Kiln.Images;
 using Kiln.Model;
 using Kiln.Plugins;
@@ -14,7 +15,8 @@ namespace Kiln.IntegrationTests.Qemu;
 /// machine on every layer but the last; a second build with only its third step changed resumes that saved machine
 /// after step 2 and runs the rest; a third build with nothing changed boots the second build's third layer, which was
 /// sealed on the resumed machine's disk. Step 1 writes a random token, so reuse is proven by the token, not assumed
-/// from the log; real OpenSSH logins prove the resumed machine refuses the saving build's key.
+/// from the log; real OpenSSH logins prove the resumed machine refuses the saving build's key. A build whose step
+/// fails right after a sealed step still leaves that layer (written in the background) whole in the cache.
 /// </summary>
 [Collection(QemuCollection.Name)]
 public sealed class QemuLayerTests : IDisposable
@@ -41,6 +43,7 @@ public sealed class QemuLayerTests : IDisposable
         Assert.Contains("steps 1-3 of 6 will be cached", first.Log.Text, StringComparison.Ordinal);
         var store = new LayerStore(LayerDirectory);
         Assert.Equal(3, store.All().Count);
+        Assert.Equal(3, first.Log.Text.Split('\n').Count(l => l.Contains(") is cached (", StringComparison.Ordinal)));
         var savedOnLayers = store.Warm.All().Where(w => w.Layer is not null).ToList();
         Assert.Equal([1, 2], savedOnLayers.Select(w => store.Find(w.Layer!)!.Step).Order());
         var afterStep2 = savedOnLayers.Single(w => store.Find(w.Layer!)!.Step == 2);
@@ -92,13 +95,52 @@ public sealed class QemuLayerTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(store.Warm.Root, ".partial-*"));
     }
 
+    [Fact]
+    public async Task A_failing_step_keeps_the_layer_before_it_and_the_fixed_build_resumes_after_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new LayerStore(LayerDirectory);
+
+        // Step 1 is the last cacheable one, so its layer is still being written in the background when step 3 fails.
+        await Assert.ThrowsAsync<KilnException>(() => BuildAsync(
+            downloads => [Shell($"{Random} > /var/kiln-token1"), Download("/var/kiln-token1", downloads), Uncached("exit 3")],
+            verify: [],
+            ct));
+        var layer = Assert.Single(store.All());
+        Assert.Equal(1, layer.Step);
+        Assert.Null(await store.ProblemAsync(layer, ct));
+        Assert.Empty(Directory.EnumerateDirectories(LayerDirectory, ".partial-*"));
+        var token1 = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(_root, "token1", SearchOption.AllDirectories)), ct);
+
+        var fixedBuild = await BuildAsync(
+            downloads => [Shell($"{Random} > /var/kiln-token1"), Download("/var/kiln-token1", downloads), Uncached("true")],
+            verify: [],
+            ct);
+        Assert.Contains("resumed after step 1 of 3", fixedBuild.Log.Text, StringComparison.Ordinal);
+        Assert.Equal(token1, await File.ReadAllTextAsync(fixedBuild.Download("token1"), ct));
+    }
+
     /// <param name="probe">A login probe step, after the cacheable ones (it is not cacheable itself).</param>
-    private async Task<Finished> BuildAsync(string step3, ResolvedPlugin<ProvisionerConfig>? probe, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)
+    private Task<Finished> BuildAsync(string step3, ResolvedPlugin<ProvisionerConfig>? probe, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct) =>
+        BuildAsync(
+            downloads =>
+            [
+                Shell($"{Random} > /var/kiln-token1"),
+                Shell("echo two > /var/kiln-step2"),
+                Shell($"echo {step3} > /var/kiln-step3", $"{Random} > /var/kiln-token3"),
+                Download("/var/kiln-token1", downloads),
+                Download("/var/kiln-token3", downloads),
+                .. probe is null ? Array.Empty<ResolvedPlugin<ProvisionerConfig>>() : [probe],
+            ],
+            verify,
+            ct);
+
+    /// <param name="provisioners">The steps, given the folder downloads go to.</param>
+    private async Task<Finished> BuildAsync(Func<string, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>> provisioners, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)
     {
         var ledger = new MemoryLedger();
         var log = new TestLog();
         var downloads = Directory.CreateDirectory(Path.Combine(_root, "downloads-" + Guid.NewGuid().ToString("N")[..8])).FullName;
-        var random = "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'";
         var context = TestBuild.Context(
             QemuTestEnvironment.Config(verify: verify.Count > 0),
             type: "qemu",
@@ -106,15 +148,7 @@ public sealed class QemuLayerTests : IDisposable
             ledger: ledger,
             log: log,
             plugins: _catalog,
-            provisioners:
-            [
-                Shell($"{random} > /var/kiln-token1"),
-                Shell("echo two > /var/kiln-step2"),
-                Shell($"echo {step3} > /var/kiln-step3", $"{random} > /var/kiln-token3"),
-                Download("/var/kiln-token1", downloads),
-                Download("/var/kiln-token3", downloads),
-                .. probe is null ? Array.Empty<ResolvedPlugin<ProvisionerConfig>>() : [probe],
-            ],
+            provisioners: provisioners(downloads),
             verify: verify);
         context = context with { Layers = ProvisionLayerKeys.Compute(context.Image, context.Source, _catalog, context.Redactor, []) };
         using var cleanup = new DeletedAtEnd(context.WorkDirectory);
@@ -133,7 +167,11 @@ public sealed class QemuLayerTests : IDisposable
         return new Finished((QemuBuildState)pipeline.State, log, downloads);
     }
 
+    private const string Random = "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'";
+
     private static ResolvedPlugin<ProvisionerConfig> Shell(params string[] inline) => new("shell", new ShellConfig { Inline = inline }, null);
+
+    private static ResolvedPlugin<ProvisionerConfig> Uncached(string command) => new("shell", new ShellConfig { Inline = [command], Cache = false }, null);
 
     private static ResolvedPlugin<ProvisionerConfig> Download(string remote, string directory) =>
         new("file", new FileConfig { Source = remote, Destination = Path.Combine(directory, Path.GetFileName(remote)["kiln-".Length..]), Direction = FileDirection.Download }, null);

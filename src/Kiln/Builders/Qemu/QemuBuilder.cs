@@ -104,6 +104,11 @@ internal sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, I
         yield return new CreateSeedStep(verifyBoot: false);
         yield return new StartMachineStep(verifyBoot: false);
         yield return new WithConsoleTail(new WaitForSshStep<QemuBuildState>());
+        if (!config.Base.IsInstaller)
+        {
+            yield return new SaveBootedMachineStep();
+        }
+
         yield return new ProvisionStep<QemuBuildState>();
         yield return new RemoveBuildKeyStep<QemuBuildState>();
         yield return new CleanGuestStep();
@@ -111,6 +116,11 @@ internal sealed class QemuBuilder : Builder<QemuSourceConfig, QemuBuildState>, I
         yield return new ShutdownStep();
         yield return new ConvertDisksStep();
         yield return new PublishOutputsStep();
+        if (!config.Base.IsInstaller)
+        {
+            yield return new FinishLayersStep();
+        }
+
         if (config.Verify.Enabled)
         {
             yield return new CreateVerifyKeyStep();

@@ -12,7 +12,9 @@ namespace Kiln.Builders.Qemu.Layers;
 /// Seals the build disk after each cacheable provisioning step: the build key leaves authorized_keys, the guest
 /// syncs and freezes its file systems, QEMU pauses and switches the disk to a new overlay (an external snapshot),
 /// the guest thaws and gets the key back. The disk before the switch is then the state after that step; a copy of it,
-/// rebased onto the layer before, goes into the cache. A layer that cannot be written is a warning: the build goes on,
+/// rebased onto the layer before, goes into the cache. That copy is written while the build goes on (the disk no longer
+/// changes) and is waited for before the next layer goes on top of it, before a machine is saved on it, and before
+/// the build ends (<see cref="FinishAsync"/>). A layer that cannot be written is a warning: the build goes on,
 /// uncached from there. After every step but the last cacheable one, the running machine is also saved on top of the
 /// new layer (a warm boot), so a build that changes only later steps resumes it instead of booting the layer.
 /// </summary>
@@ -20,6 +22,8 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
 {
     private readonly List<ILedgerEntry> _overlays = [];
     private LayerParent _parent = parent;
+    private PendingLayer? _pending;
+    private IBuildLog? _log;
     private bool _stopped;
 
     /// <summary>The machine runs on a warm boot's disk (on top of the parent's): the next layer must take that disk in.</summary>
@@ -27,7 +31,7 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
 
     public async Task SealAsync(QemuBuildState state, int step, CancellationToken cancellationToken)
     {
-        if (_stopped || step > layers.CacheableSteps)
+        if (_stopped || step > layers.CacheableSteps || !await FinishAsync(state.Context.Log))
         {
             return;
         }
@@ -43,10 +47,11 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         }
 
         var watch = Stopwatch.StartNew();
-        string sealedDisk;
+        FileStream sealedDisk;
         try
         {
-            sealedDisk = await SnapshotAsync(state, step, cancellationToken);
+            // Opened now: the work directory's cleanup may delete the file before the copy has read it.
+            sealedDisk = OpenForCopy(await SnapshotAsync(state, step, cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -55,24 +60,45 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
             return;
         }
 
-        try
-        {
-            await StoreAsync(state, key, step, sealedDisk, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or KilnException)
-        {
-            log.Warn($"could not write layer {LayerStore.Short(key)} (after step {step}) to the cache at {store.Root}: {ex.Message}; the build goes on without caching");
-            _stopped = true;
-            return;
-        }
-
-        log.Info(string.Create(CultureInfo.InvariantCulture, $"sealed step {step} as layer {LayerStore.Short(key)} in {watch.Elapsed.TotalSeconds:0.0} s"));
-        if (step < layers.CacheableSteps && state.Warm is { } warm && state.Machine?.AgentSocket is not null)
+        var parent = _parent;
+        _pending = new PendingLayer(key, step, Stopwatch.StartNew(), Task.Run(() => WriteAsync(state.Context, key, parent, step, sealedDisk, cancellationToken), CancellationToken.None));
+        log.Info(string.Create(CultureInfo.InvariantCulture, $"sealed step {step} as layer {LayerStore.Short(key)} in {watch.Elapsed.TotalSeconds:0.0} s; it is written to the cache while the build goes on"));
+        if (step < layers.CacheableSteps && state.Warm is { } warm && state.Machine?.AgentSocket is not null && await FinishAsync(log))
         {
             var disk = store.DiskOf(key);
             await WarmBoot.SaveAsync(state, warm.ForLayer(key, disk, WarmKey.Compute(state.Config, disk, state.UseKvm)), _overlays, cancellationToken);
         }
+    }
 
+    /// <summary>
+    /// Waits for the layer being written to the cache, if any; false (after a warning) when it could not be written,
+    /// and from then on: later steps are not cached.
+    /// </summary>
+    public async Task<bool> FinishAsync(IBuildLog log)
+    {
+        _log = log;
+        if (_pending is not { } pending)
+        {
+            return !_stopped;
+        }
+
+        _pending = null;
+        LayerInfo written;
+        try
+        {
+            written = await pending.Writing;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or KilnException)
+        {
+            log.Warn($"could not write layer {LayerStore.Short(pending.Key)} (after step {pending.Step}) to the cache at {store.Root}: {ex.Message}; the build goes on without caching");
+            _stopped = true;
+            return false;
+        }
+
+        _parent = new LayerParent(pending.Key, store.DiskOf(pending.Key), "qcow2");
+        log.Info(string.Create(
+            CultureInfo.InvariantCulture,
+            $"layer {LayerStore.Short(pending.Key)} (after step {pending.Step}) is cached ({DiskSize.Format(written.Size)}, written in {pending.Watch.Elapsed.TotalSeconds:0.0} s)"));
         if (layers.SizeLimit is { } limit)
         {
             foreach (var evicted in store.Evict(limit))
@@ -80,10 +106,39 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
                 log.Info($"evicted {LayerStore.Describe(evicted)} (cache larger than {DiskSize.Format(limit)})");
             }
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Lets a layer still being written finish before the disks it reads go, when the build stops early; never throws.
+    /// A cancelled build's half-written layer is dropped with its ledgered directory.
+    /// </summary>
+    public async Task SettleAsync()
+    {
+        if (_pending is null || _log is not { } log)
+        {
+            return;
+        }
+
+        try
+        {
+            await FinishAsync(log);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+#pragma warning disable CA1031 // Cleanup goes on whatever the write ran into; the layer is not cached.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            log.Warn($"could not write a layer to the cache at {store.Root}: {ex.Message}");
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        await SettleAsync();
         foreach (var entry in _overlays)
         {
             File.Delete(entry.Resource.Id);
@@ -121,23 +176,27 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         finally
         {
             await machine.ContinueAsync(CancellationToken.None);
-            await RunAsync(communicator, new RemoteCommand($"touch {flag}"), "thaw the file systems", CancellationToken.None);
+            // One command for both: the key's write waits for the thaw if it comes first.
+            await RunAsync(communicator, new RemoteCommand($"touch {flag}\n{GuestFreeze.AddKeyScript}") { Environment = keyEnvironment }, "thaw the file systems and give the build key back", CancellationToken.None);
             await freeze;
-            await RunAsync(communicator, new RemoteCommand(GuestFreeze.AddKeyScript) { Environment = keyEnvironment }, "give the build key back", CancellationToken.None);
         }
 
         return disk;
     }
 
-    private async Task StoreAsync(QemuBuildState state, string key, int step, string sealedDisk, CancellationToken cancellationToken)
-    {
-        if (!await store.AddAsync(state.Context, key, _parent, step, layers.Keys.Count, sealedDisk, cancellationToken))
-        {
-            throw new IOException("another build cached the same layer meanwhile");
-        }
+    private static FileStream OpenForCopy(string disk) =>
+        new(disk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
-        _parent = new LayerParent(key, store.DiskOf(key), "qcow2");
+    private async Task<LayerInfo> WriteAsync(BuildContext context, string key, LayerParent parent, int step, FileStream sealedDisk, CancellationToken cancellationToken)
+    {
+        await using (sealedDisk)
+        {
+            return await store.AddAsync(context, key, parent, step, layers.Keys.Count, sealedDisk, cancellationToken)
+                ?? throw new IOException("another build cached the same layer meanwhile");
+        }
     }
+
+    private sealed record PendingLayer(string Key, int Step, Stopwatch Watch, Task<LayerInfo> Writing);
 
     private static async Task RunAsync(ICommunicator communicator, RemoteCommand command, string what, CancellationToken cancellationToken)
     {

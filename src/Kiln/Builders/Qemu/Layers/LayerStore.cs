@@ -39,18 +39,17 @@ internal sealed class LayerStore(string root) : CacheDirectory<LayerInfo>(root, 
     }
 
     /// <summary>
-    /// Copies <paramref name="sealedDisk"/> (a qcow2 holding one step's changes) into the cache as layer
+    /// Copies <paramref name="sealedDisk"/> (a qcow2 holding one step's changes, read from where it is) into the cache as layer
     /// <paramref name="key"/>, pointed at <paramref name="parent"/>'s disk. It is written in a ledgered partial directory
-    /// and renamed into place whole; false if another build made the same layer first.
+    /// and renamed into place whole. Returns its record, or null if another build made the same layer first.
     /// </summary>
-    public async Task<bool> AddAsync(BuildContext context, string key, LayerParent parent, int step, int steps, string sealedDisk, CancellationToken cancellationToken)
+    public async Task<LayerInfo?> AddAsync(BuildContext context, string key, LayerParent parent, int step, int steps, Stream sealedDisk, CancellationToken cancellationToken)
     {
         await using var partial = await CreatePartialAsync(context.Ledger, cancellationToken);
         var disk = Path.Combine(partial.Path, DiskFile);
-        await using (var source = new FileStream(sealedDisk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous))
         await using (var target = new FileStream(disk, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
         {
-            await source.CopyToAsync(target, cancellationToken);
+            await sealedDisk.CopyToAsync(target, cancellationToken);
             await target.FlushAsync(cancellationToken);
         }
 
@@ -70,7 +69,7 @@ internal sealed class LayerStore(string root) : CacheDirectory<LayerInfo>(root, 
             Sha256 = await HashAsync(disk, cancellationToken),
             Size = new FileInfo(disk).Length,
         };
-        return await CommitAsync(partial.Path, key, info, cancellationToken);
+        return await CommitAsync(partial.Path, key, info, cancellationToken) ? info : null;
     }
 
     /// <summary>

@@ -62,6 +62,12 @@ internal sealed class CreateOverlayStep(bool empty = false) : IStep<QemuBuildSta
             return;
         }
 
+        if (state.Sealer is { } sealer)
+        {
+            // A build that stops early may still be writing a layer whose disk is this one or sits on it.
+            await sealer.SettleAsync();
+        }
+
         File.Delete(_entry.Resource.Id);
         await _entry.ReleaseAsync(cancellationToken);
         _entry = null;

@@ -47,7 +47,7 @@ internal sealed class FindWarmStateStep(LayerStore layers) : IStep<QemuBuildStat
         state.Warm = plan;
         if (store.Find(key) is not { } saved)
         {
-            log.Info($"warm boot: no saved machine of {what} yet; it is saved once the machine answers SSH");
+            log.Info($"warm boot: no saved machine of {what} yet; it is saved once this build has logged in");
             return;
         }
 

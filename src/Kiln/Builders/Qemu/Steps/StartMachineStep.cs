@@ -66,10 +66,6 @@ internal sealed class StartMachineStep(bool verifyBoot) : IStep<QemuBuildState>
         state.Machine = await QemuMachine.StartAsync(context, options, serialLog, cancellationToken);
         context.Log.Info($"waiting for SSH on 127.0.0.1:{state.Machine.SshPort}");
         await state.Machine.WaitForSshAsync(config.BootTimeout, cancellationToken);
-        if (!verifyBoot && state.Warm is { Saved: null } plan)
-        {
-            await WarmBoot.SaveAsync(state, plan, _files, cancellationToken);
-        }
     }
 
     public async Task CleanupAsync(QemuBuildState state, CancellationToken cancellationToken)
