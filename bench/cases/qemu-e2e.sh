@@ -48,7 +48,7 @@ case_e2e() {
     sv=$(printf '%s\n' "${seals[@]}" | median)
     wv=$(printf '%s\n' "${writes[@]}" | median)
     row "e2e: sealing the provisioning layer, s (part of Kiln's provisioning)" "$sv" "-" "-" \
-        "Kiln's 'sealed step 1 as layer … in N s': build key out, sync, fsfreeze, QMP snapshot, thaw, key back; Packer has no layers"
+        "Kiln's 'sealed step 1 as layer … in N s': build key out and guest file systems frozen through the guest agent, QMP snapshot, thaw (the key stays out after the last step); Packer has no layers"
     row "e2e: writing the layer into the cache, s (in the background)" "$wv" "-" "-" \
         "Kiln's 'is cached (…, written in N s)': copy, rebase, sha256, rename, while the build shuts down and converts; the build waits only for what is left"
 }

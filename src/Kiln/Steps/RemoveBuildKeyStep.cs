@@ -14,6 +14,8 @@ namespace Kiln.Steps;
 internal sealed class RemoveBuildKeyStep<TState>(IReadOnlyList<string>? authorizedKeysFiles = null) : IStep<TState>
     where TState : BuildState, IBuildKeyHolder
 {
+    private const string DefaultFile = "$HOME/.ssh/authorized_keys";
+
     public string Name => "remove build SSH key";
 
     public Stage Stage => Stage.Provision;
@@ -22,7 +24,13 @@ internal sealed class RemoveBuildKeyStep<TState>(IReadOnlyList<string>? authoriz
     {
         var key = state.BuildKey ?? throw new InvalidOperationException($"'{Name}' ran without a build key.");
         var communicator = state.Communicator ?? throw new InvalidOperationException($"'{Name}' ran without a communicator.");
-        var files = authorizedKeysFiles is { Count: > 0 } ? authorizedKeysFiles : ["$HOME/.ssh/authorized_keys"];
+        if (authorizedKeysFiles is not { Count: > 0 } && state.BuildKeyRemovedBy is { } removedBy)
+        {
+            state.Context.Log.Info($"removed the build SSH key ({key.Fingerprint}) from {DefaultFile} {removedBy}");
+            return;
+        }
+
+        var files = authorizedKeysFiles is { Count: > 0 } ? authorizedKeysFiles : [DefaultFile];
         foreach (var file in files)
         {
             var output = new CommandOutputTail(state.Context.Log);

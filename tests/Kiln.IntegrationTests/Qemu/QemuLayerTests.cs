@@ -16,7 +16,8 @@ namespace Kiln.IntegrationTests.Qemu;
 /// after step 2 and runs the rest; a third build with nothing changed boots the second build's third layer, which was
 /// sealed on the resumed machine's disk. Step 1 writes a random token, so reuse is proven by the token, not assumed
 /// from the log; real OpenSSH logins prove the resumed machine refuses the saving build's key. A build whose step
-/// fails right after a sealed step still leaves that layer (written in the background) whole in the cache.
+/// fails right after a sealed step still leaves that layer (written in the background) whole in the cache, and the
+/// fixed build, whose last step is cached, keeps the build key out from that step's seal on.
 /// </summary>
 [Collection(QemuCollection.Name)]
 public sealed class QemuLayerTests : IDisposable
@@ -112,12 +113,26 @@ public sealed class QemuLayerTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(LayerDirectory, ".partial-*"));
         var token1 = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(_root, "token1", SearchOption.AllDirectories)), ct);
 
-        var fixedBuild = await BuildAsync(
-            downloads => [Shell($"{Random} > /var/kiln-token1"), Download("/var/kiln-token1", downloads), Uncached("true")],
-            verify: [],
-            ct);
-        Assert.Contains("resumed after step 1 of 3", fixedBuild.Log.Text, StringComparison.Ordinal);
-        Assert.Equal(token1, await File.ReadAllTextAsync(fixedBuild.Download("token1"), ct));
+        // The fixed builds end in a cached step: its seal keeps the build key out, and capture has no key to remove. The
+        // first seals through the guest agent; the second, without the agent's port, over SSH.
+        foreach (var (step2, warmBoot) in new[] { ("fixed", true), ("fixed over ssh", false) })
+        {
+            var fixedBuild = await BuildAsync(
+                _ => [Shell($"{Random} > /var/kiln-token1"), Shell($"echo '{step2}' > /var/kiln-fixed")],
+                verify:
+                [
+                    GuestCommandConfig.Entry($"test \"$(cat /var/kiln-token1)\" = {token1}"),
+                    GuestCommandConfig.Entry($"grep -qx '{step2}' /var/kiln-fixed"),
+                    GuestCommandConfig.Entry("test \"$(grep -c . /root/.ssh/authorized_keys)\" = 1"),
+                ],
+                ct,
+                warmBoot);
+            Assert.Contains("resumed after step 1 of 2", fixedBuild.Log.Text, StringComparison.Ordinal);
+            Assert.Matches(@"removed the build SSH key \(SHA256:[^)]+\) from \$HOME/\.ssh/authorized_keys when step 2's layer was sealed", fixedBuild.Log.Text);
+            Assert.Equal(3, fixedBuild.State.Checks.Count(c => c.Passed && c.Check.Contains("guest-command", StringComparison.Ordinal)));
+        }
+
+        Assert.Equal(3, store.All().Count);
     }
 
     /// <param name="probe">A login probe step, after the cacheable ones (it is not cacheable itself).</param>
@@ -136,13 +151,14 @@ public sealed class QemuLayerTests : IDisposable
             ct);
 
     /// <param name="provisioners">The steps, given the folder downloads go to.</param>
-    private async Task<Finished> BuildAsync(Func<string, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>> provisioners, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct)
+    /// <param name="warmBoot">False: no guest agent port, so layers are sealed over SSH.</param>
+    private async Task<Finished> BuildAsync(Func<string, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>>> provisioners, IReadOnlyList<ResolvedPlugin<ProvisionerConfig>> verify, CancellationToken ct, bool warmBoot = true)
     {
         var ledger = new MemoryLedger();
         var log = new TestLog();
         var downloads = Directory.CreateDirectory(Path.Combine(_root, "downloads-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         var context = TestBuild.Context(
-            QemuTestEnvironment.Config(verify: verify.Count > 0),
+            QemuTestEnvironment.Config(verify: verify.Count > 0, warmBoot: warmBoot),
             type: "qemu",
             image: "layered",
             ledger: ledger,

@@ -34,7 +34,8 @@ internal static class QemuTestEnvironment
         QemuFirmware? firmware = null,
         string? sshUsername = null,
         GuestInit? guestInit = null,
-        CloudInitConfig? cloudInit = null) => new()
+        CloudInitConfig? cloudInit = null,
+        bool warmBoot = true) => new()
         {
             Base = baseConfig ?? new QemuBaseConfig { Bootstrap = new DebianBootstrapConfig { Suite = "bookworm" } },
             DiskSize = "4G",
@@ -51,6 +52,7 @@ internal static class QemuTestEnvironment
             SshUsername = sshUsername ?? Defaults.SshUsername,
             GuestInit = guestInit ?? Defaults.GuestInit,
             CloudInit = cloudInit,
+            WarmBoot = warmBoot,
         };
 
     /// <summary>

@@ -12,4 +12,6 @@ internal sealed class SshTestState(BuildContext context) : BuildState(context), 
     public SshEndpoint? SshEndpoint { get; set; }
 
     public SshKeyPair? BuildKey { get; set; }
+
+    public string? BuildKeyRemovedBy { get; set; }
 }

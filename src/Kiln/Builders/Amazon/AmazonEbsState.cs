@@ -25,6 +25,8 @@ internal sealed class AmazonEbsState(AmazonEbsSourceConfig config, BuildContext 
     /// <summary>The temporary key generated on this host; null when the user names a key pair.</summary>
     public SshKeyPair? BuildKey { get; set; }
 
+    public string? BuildKeyRemovedBy { get; set; }
+
     public string? KeyPairName { get; set; }
 
     /// <summary>The private key file SSH uses: the temporary key written to the work directory, or the user's.</summary>

@@ -117,6 +117,11 @@ internal sealed class GuestAgent : IAsyncDisposable
         return reply?["keys"] is JsonArray keys ? [.. keys.Select(k => k!.GetValue<string>())] : [];
     }
 
+    /// <summary>Flushes and freezes every guest file system that can be frozen (the agent skips those that cannot).</summary>
+    public Task FreezeFileSystemsAsync(CancellationToken cancellationToken) => ExecuteAsync("guest-fsfreeze-freeze", cancellationToken);
+
+    public Task ThawFileSystemsAsync(CancellationToken cancellationToken) => ExecuteAsync("guest-fsfreeze-thaw", cancellationToken);
+
     /// <summary>
     /// Steps the guest's clock to the host's. guest-set-time refuses to when the guest has no /sbin/hwclock (Debian 12
     /// moved it to util-linux-extra), so then date(1) sets it through guest-exec; the caller checks with <see cref="TimeAsync"/>.

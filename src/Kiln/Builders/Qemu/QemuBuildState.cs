@@ -24,6 +24,8 @@ internal sealed partial class QemuBuildState(BuildContext context, QemuSourceCon
     /// <summary>The build's temporary key: the build machine gets it through fw_cfg; the image must not keep it.</summary>
     public SshKeyPair? BuildKey { get; set; }
 
+    public string? BuildKeyRemovedBy { get; set; }
+
     /// <summary>A second key for the verify machine, which boots the captured image.</summary>
     public SshKeyPair? VerifyKey { get; internal set; }
 

@@ -1,16 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using Kiln.Builders.Qemu.Steps;
 using Kiln.Diagnostics;
 using Kiln.Engine;
-using Kiln.Ledger;
-using Kiln.Steps;
 
 namespace Kiln.Builders.Qemu.Layers;
 
 /// <summary>
-/// Seals the build disk after each cacheable provisioning step: the build key leaves authorized_keys, the guest
-/// syncs and freezes its file systems, QEMU pauses and switches the disk to a new overlay (an external snapshot),
+/// Seals the build disk after each cacheable provisioning step (<see cref="LayerSnapshot"/>): the build key leaves
+/// authorized_keys, the guest freezes its file systems, QEMU switches the disk to a new overlay (an external snapshot),
 /// the guest thaws and gets the key back. The disk before the switch is then the state after that step; a copy of it,
 /// rebased onto the layer before, goes into the cache. That copy is written while the build goes on (the disk no longer
 /// changes) and is waited for before the next layer goes on top of it, before a machine is saved on it, and before
@@ -20,11 +17,15 @@ namespace Kiln.Builders.Qemu.Layers;
 /// </summary>
 internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, LayerParent parent) : IAsyncDisposable
 {
+    /// <summary>A machine with the agent's port but no agent in the guest costs this once per build.</summary>
+    private static readonly TimeSpan AgentTimeout = TimeSpan.FromSeconds(5);
+
     private readonly List<ILedgerEntry> _overlays = [];
     private LayerParent _parent = parent;
     private PendingLayer? _pending;
     private IBuildLog? _log;
     private bool _stopped;
+    private bool _agentMissing;
 
     /// <summary>The machine runs on a warm boot's disk (on top of the parent's): the next layer must take that disk in.</summary>
     public void OnWarmDisk() => _parent = _parent with { Flatten = true };
@@ -148,37 +149,22 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         _overlays.Clear();
     }
 
-    /// <summary>Switches the running machine to a new overlay; returns the disk as it was after the step.</summary>
+    /// <summary>
+    /// Takes the disk after <paramref name="step"/>, through the guest agent when it answers (it starts no process in
+    /// the guest, so it is the quicker way), else over SSH. After the last step the build key stays out of
+    /// authorized_keys, as capture wants it.
+    /// </summary>
     private async Task<string> SnapshotAsync(QemuBuildState state, int step, CancellationToken cancellationToken)
     {
-        var machine = state.Machine ?? throw new KilnException("no machine is running");
-        var communicator = state.Communicator ?? throw new KilnException("no SSH connection to the machine");
-        var buildKey = state.BuildKey ?? throw new KilnException("the build has no SSH key");
-        var keyEnvironment = new Dictionary<string, string> { ["KILN_KEY"] = buildKey.PublicKeyBlob, ["KILN_KEY_LINE"] = buildKey.PublicKey.Trim() };
-
-        // The layer must not keep this build's key: a later build resuming from it brings its own.
-        await RunAsync(communicator, new RemoteCommand(RemoveBuildKeyStep<QemuBuildState>.Script("$HOME/.ssh/authorized_keys")) { Environment = keyEnvironment }, "remove the build key", cancellationToken);
-
-        var flag = $"/dev/shm/kiln-thaw-{Guid.NewGuid():N}";
-        var frozen = new LineSignal(GuestFreeze.FrozenLine);
-        var freeze = communicator.ExecuteAsync(new RemoteCommand(GuestFreeze.Script(flag)) { Sudo = true }, frozen, cancellationToken);
-        await Task.WhenAny(frozen.Seen, freeze);
-
-        var disk = state.OverlayPath!;
-        var next = Path.Combine(state.Context.WorkDirectory, string.Create(CultureInfo.InvariantCulture, $"{state.OutputName}-build-after-{step}.qcow2"));
-        _overlays.Add(await state.Context.Ledger.RecordAsync(new LedgerResource(FileSweeper.ResourceKind, next), cancellationToken));
-        await machine.PauseAsync(cancellationToken);
-        try
+        var keepKeyOut = step == layers.Keys.Count;
+        await using var agent = !_agentMissing && state.Machine?.AgentSocket is { } socket
+            ? await GuestAgent.ConnectAsync(socket, AgentTimeout, cancellationToken)
+            : null;
+        _agentMissing = agent is null;
+        var disk = await LayerSnapshot.TakeAsync(state, agent, step, keepKeyOut, _overlays, cancellationToken);
+        if (keepKeyOut)
         {
-            await machine.SnapshotDiskAsync(next, cancellationToken);
-            state.OverlayPath = next;
-        }
-        finally
-        {
-            await machine.ContinueAsync(CancellationToken.None);
-            // One command for both: the key's write waits for the thaw if it comes first.
-            await RunAsync(communicator, new RemoteCommand($"touch {flag}\n{GuestFreeze.AddKeyScript}") { Environment = keyEnvironment }, "thaw the file systems and give the build key back", CancellationToken.None);
-            await freeze;
+            state.BuildKeyRemovedBy = string.Create(CultureInfo.InvariantCulture, $"when step {step}'s layer was sealed");
         }
 
         return disk;
@@ -197,34 +183,4 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
     }
 
     private sealed record PendingLayer(string Key, int Step, Stopwatch Watch, Task<LayerInfo> Writing);
-
-    private static async Task RunAsync(ICommunicator communicator, RemoteCommand command, string what, CancellationToken cancellationToken)
-    {
-        var output = new CollectedOutput();
-        var result = await communicator.ExecuteAsync(command, output, cancellationToken);
-        if (result.ExitCode != 0)
-        {
-            throw new KilnException($"could not {what} (exit {result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"}): {output.Text.Trim()}");
-        }
-    }
-
-    /// <summary>Completes <see cref="Seen"/> when the command prints the given line.</summary>
-    private sealed class LineSignal(string line) : ICommandOutput
-    {
-        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Seen => _seen.Task;
-
-        public void StandardOutput(string text)
-        {
-            if (text.Trim() == line)
-            {
-                _seen.TrySetResult();
-            }
-        }
-
-        public void StandardError(string text)
-        {
-        }
-    }
 }
