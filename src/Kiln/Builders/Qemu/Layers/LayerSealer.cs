@@ -62,7 +62,7 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         }
 
         var parent = _parent;
-        _pending = new PendingLayer(key, step, Stopwatch.StartNew(), Task.Run(() => WriteAsync(state.Context, key, parent, step, sealedDisk, cancellationToken), CancellationToken.None));
+        _pending = new PendingLayer(key, step, Task.Run(() => WriteAsync(state.Context, key, parent, step, sealedDisk, cancellationToken), CancellationToken.None));
         log.Info(string.Create(CultureInfo.InvariantCulture, $"sealed step {step} as layer {LayerStore.Short(key)} in {watch.Elapsed.TotalSeconds:0.0} s; it is written to the cache while the build goes on"));
         if (step < layers.CacheableSteps && state.Warm is { } warm && state.Machine?.AgentSocket is not null && await FinishAsync(log))
         {
@@ -85,9 +85,10 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
 
         _pending = null;
         LayerInfo written;
+        TimeSpan took;
         try
         {
-            written = await pending.Writing;
+            (written, took) = await pending.Writing;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or KilnException)
         {
@@ -99,7 +100,7 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
         _parent = new LayerParent(pending.Key, store.DiskOf(pending.Key), "qcow2");
         log.Info(string.Create(
             CultureInfo.InvariantCulture,
-            $"layer {LayerStore.Short(pending.Key)} (after step {pending.Step}) is cached ({DiskSize.Format(written.Size)}, written in {pending.Watch.Elapsed.TotalSeconds:0.0} s)"));
+            $"layer {LayerStore.Short(pending.Key)} (after step {pending.Step}) is cached ({DiskSize.Format(written.Size)}, written in {took.TotalSeconds:0.0} s)"));
         if (layers.SizeLimit is { } limit)
         {
             foreach (var evicted in store.Evict(limit))
@@ -173,14 +174,17 @@ internal sealed class LayerSealer(LayerStore store, ProvisionLayers layers, Laye
     private static FileStream OpenForCopy(string disk) =>
         new(disk, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
-    private async Task<LayerInfo> WriteAsync(BuildContext context, string key, LayerParent parent, int step, FileStream sealedDisk, CancellationToken cancellationToken)
+    /// <summary>Writes the layer; also returns how long that took, which is not how long the build waited for it.</summary>
+    private async Task<(LayerInfo Layer, TimeSpan Took)> WriteAsync(BuildContext context, string key, LayerParent parent, int step, FileStream sealedDisk, CancellationToken cancellationToken)
     {
+        var watch = Stopwatch.StartNew();
         await using (sealedDisk)
         {
-            return await store.AddAsync(context, key, parent, step, layers.Keys.Count, sealedDisk, cancellationToken)
+            var layer = await store.AddAsync(context, key, parent, step, layers.Keys.Count, sealedDisk, cancellationToken)
                 ?? throw new IOException("another build cached the same layer meanwhile");
+            return (layer, watch.Elapsed);
         }
     }
 
-    private sealed record PendingLayer(string Key, int Step, Stopwatch Watch, Task<LayerInfo> Writing);
+    private sealed record PendingLayer(string Key, int Step, Task<(LayerInfo Layer, TimeSpan Took)> Writing);
 }
