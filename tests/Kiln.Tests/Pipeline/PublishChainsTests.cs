@@ -72,7 +72,8 @@ public sealed class PublishChainsTests
         Directory.CreateDirectory(state.Context.OutputDirectory);
         var disk = Path.Combine(state.Context.OutputDirectory, "disk.qcow2");
         await File.WriteAllTextAsync(disk, "disk", TestContext.Current.CancellationToken);
-        var elsewhere = Path.Combine(Directory.CreateTempSubdirectory("kiln-not-mine-").FullName, "user.img");
+        var userFolder = Directory.CreateTempSubdirectory("kiln-not-mine-").FullName;
+        var elsewhere = Path.Combine(userFolder, "user.img");
         await File.WriteAllTextAsync(elsewhere, "user", TestContext.Current.CancellationToken);
         state.Artifacts.Add(new Artifact { BuilderType = "test", Id = "img", Files = [new ArtifactFile(disk, 4), new ArtifactFile(elsewhere, 4)] });
 
@@ -81,7 +82,7 @@ public sealed class PublishChainsTests
         Assert.Equal(["img+box+upload"], state.Artifacts.Select(a => a.Id));
         Assert.False(File.Exists(disk));
         Assert.True(File.Exists(elsewhere), "files outside the build's own directories are never deleted");
-        File.Delete(elsewhere);
+        Directory.Delete(userFolder, recursive: true);
     }
 
     [Fact]
