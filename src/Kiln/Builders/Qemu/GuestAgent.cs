@@ -108,8 +108,15 @@ internal sealed class GuestAgent : IAsyncDisposable
     public Task AddAuthorizedKeyAsync(string user, string key, CancellationToken cancellationToken) =>
         ExecuteAsync("guest-ssh-add-authorized-keys", cancellationToken, new JsonObject { ["username"] = user, ["keys"] = new JsonArray(key) });
 
-    public Task RemoveAuthorizedKeyAsync(string user, string key, CancellationToken cancellationToken) =>
-        ExecuteAsync("guest-ssh-remove-authorized-keys", cancellationToken, new JsonObject { ["username"] = user, ["keys"] = new JsonArray(key) });
+    /// <summary>Removes <paramref name="key"/> from the user's authorized_keys and checks it is gone.</summary>
+    public async Task RemoveAuthorizedKeyAsync(string user, string key, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("guest-ssh-remove-authorized-keys", cancellationToken, new JsonObject { ["username"] = user, ["keys"] = new JsonArray(key) });
+        if ((await AuthorizedKeysAsync(user, cancellationToken)).Contains(key))
+        {
+            throw new KilnException("the key is still in authorized_keys after the guest agent removed it");
+        }
+    }
 
     public async Task<IReadOnlyList<string>> AuthorizedKeysAsync(string user, CancellationToken cancellationToken)
     {

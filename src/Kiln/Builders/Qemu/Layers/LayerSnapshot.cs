@@ -32,13 +32,9 @@ internal static class LayerSnapshot
         var buildKey = state.BuildKey!.PublicKey.Trim();
 
         // The layer must not keep this build's key: a later build resuming from it brings its own.
-        await agent.RemoveAuthorizedKeyAsync(user, buildKey, cancellationToken);
         try
         {
-            if ((await agent.AuthorizedKeysAsync(user, cancellationToken)).Contains(buildKey))
-            {
-                throw new KilnException("the build key is still in authorized_keys after the guest agent removed it");
-            }
+            await agent.RemoveAuthorizedKeyAsync(user, buildKey, cancellationToken);
 
             // Freezing flushes first; file systems that cannot be frozen are skipped, and QEMU's pause covers them.
             await agent.FreezeFileSystemsAsync(cancellationToken);
