@@ -15,6 +15,9 @@ namespace Kiln.Builders.Qemu;
 /// </summary>
 internal sealed class GuestAgent : IAsyncDisposable
 {
+    /// <summary>The programs it runs (date, on a resume) take a fraction of a second, and the build waits for them.</summary>
+    private static readonly TimeSpan ExecPollInterval = TimeSpan.FromMilliseconds(20);
+
     private readonly JsonLineSocket _lines;
 
     private GuestAgent(Socket socket)
@@ -170,7 +173,7 @@ internal sealed class GuestAgent : IAsyncDisposable
                 return;
             }
 
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(ExecPollInterval, cancellationToken);
         }
     }
 

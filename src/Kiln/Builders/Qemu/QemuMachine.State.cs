@@ -7,6 +7,9 @@ namespace Kiln.Builders.Qemu;
 /// <summary>A machine's whole state (devices and memory) to and from a file, through QEMU's migration into and out of <c>cat</c>.</summary>
 internal sealed partial class QemuMachine
 {
+    /// <summary>A save or load takes a fraction of a second while the machine waits: ask QEMU often, it answers in microseconds.</summary>
+    private static readonly TimeSpan StatePollInterval = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Writes the paused machine's state to <paramref name="file"/>; the machine stays paused (ContinueAsync runs it on).</summary>
     public async Task SaveStateAsync(string file, CancellationToken cancellationToken)
     {
@@ -25,7 +28,7 @@ internal sealed partial class QemuMachine
                     throw new KilnException($"QEMU could not save the machine's state: {info?["error-desc"]?.GetValue<string>() ?? "migration failed"}");
             }
 
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(StatePollInterval, cancellationToken);
         }
     }
 
@@ -66,7 +69,7 @@ internal sealed partial class QemuMachine
                 }
 
                 ThrowIfExited("loading the saved state");
-                await Task.Delay(100, deadline.Token);
+                await Task.Delay(StatePollInterval, deadline.Token);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -18,6 +18,12 @@ namespace Kiln.Builders.Qemu;
 internal sealed partial class QemuMachine : IAsyncDisposable
 {
     private const int PortAttempts = 5;
+
+    /// <summary>
+    /// How long to wait after the guest refused the forwarded SSH port before asking again: the sooner the banner is
+    /// seen, the sooner the build logs in, and a refused connection costs the guest next to nothing.
+    /// </summary>
+    private static readonly TimeSpan BannerPollInterval = TimeSpan.FromMilliseconds(200);
     private readonly LedgeredProcess _process;
     private readonly StringBuilder _stderr;
     private readonly Task _stderrPump;
@@ -142,7 +148,7 @@ internal sealed partial class QemuMachine : IAsyncDisposable
                     return;
                 }
 
-                await Task.Delay(TimeSpan.FromSeconds(1), deadline.Token);
+                await Task.Delay(BannerPollInterval, deadline.Token);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
