@@ -25,7 +25,7 @@ public sealed class DiskConverterTests : IDisposable
         var progress = new RecordingProgress();
         var context = TestBuild.Context(QemuTestEnvironment.Config(), type: "qemu", workDirectory: _root) with { Progress = progress };
 
-        await DiskConverter.ConvertAsync(context, overlay, "qcow2", Path.Combine(_root, "out.qcow2"), "qcow2", [], ct);
+        await DiskConverter.ConvertAsync(context, await ConversionSource.MeasureAsync(context, overlay, "qcow2", ct), Path.Combine(_root, "out.qcow2"), "qcow2", [], ct);
 
         var task = Assert.Single(progress.Tasks);
         Assert.Equal("convert to out.qcow2", task.Description);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Kiln.Engine;
 
@@ -34,10 +32,10 @@ internal static partial class DiskConverter
     };
 
     public static async Task ConvertAsync(
-        BuildContext context, string source, string sourceFormat, string destination, string format, IReadOnlyList<string> options, CancellationToken cancellationToken)
+        BuildContext context, ConversionSource source, string destination, string format, IReadOnlyList<string> options, CancellationToken cancellationToken)
     {
         // qemu-img reports percent; progress is shown in bytes of the source so it reads like every other transfer.
-        var total = Math.Max(1, await ChainSizeAsync(context, source, sourceFormat, cancellationToken));
+        var total = Math.Max(1, source.Size);
         using var progress = context.Progress.Start($"convert to {Path.GetFileName(destination)}", total);
         var reported = 0L;
         var gate = new Lock();
@@ -61,28 +59,9 @@ internal static partial class DiskConverter
         await HostTool.RunAsync(
             context,
             "qemu-img",
-            ["convert", "-p", "-f", sourceFormat, "-O", format, .. options, source, destination],
+            ["convert", "-p", "-f", source.Format, "-O", format, .. options, source.Path, destination],
             cancellationToken,
             OnLine);
-    }
-
-    /// <summary>
-    /// What the source holds on the host with every disk under it: an overlay alone is a few MiB, while the conversion
-    /// reads its base too. The overlay's own size when qemu-img cannot tell.
-    /// </summary>
-    private static async Task<long> ChainSizeAsync(BuildContext context, string source, string sourceFormat, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var info = await HostTool.RunAsync(context, "qemu-img", ["info", "--backing-chain", "-U", "--output=json", "-f", sourceFormat, source], cancellationToken);
-            return JsonNode.Parse(info) is JsonArray chain
-                ? chain.Sum(image => image?["actual-size"]?.GetValue<long>() ?? 0)
-                : new FileInfo(source).Length;
-        }
-        catch (Exception ex) when (ex is Diagnostics.KilnException or JsonException or InvalidOperationException or FormatException)
-        {
-            return new FileInfo(source).Length;
-        }
     }
 
     [GeneratedRegex(@"\((\d+(?:\.\d+)?)/100%\)")]

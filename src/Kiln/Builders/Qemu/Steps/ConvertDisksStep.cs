@@ -24,7 +24,7 @@ internal sealed class ConvertDisksStep : IStep<QemuBuildState>
         _staging = await context.Ledger.RecordAsync(new LedgerResource("directory", staging), cancellationToken);
         Directory.CreateDirectory(staging);
 
-        var overlay = state.OverlayPath!;
+        var overlay = await ConversionSource.MeasureAsync(context, state.OverlayPath!, "qcow2", cancellationToken);
         var size = DiskSize.Parse(state.Config.DiskSize);
         var conversions = state.Config.Formats.Select(async format =>
         {
@@ -32,7 +32,7 @@ internal sealed class ConvertDisksStep : IStep<QemuBuildState>
             if (format == DiskFormat.Ova)
             {
                 var vmdk = Path.Combine(staging, state.OutputName + "-ova-disk.vmdk");
-                await DiskConverter.ConvertAsync(context, overlay, "qcow2", vmdk, "vmdk", ["-o", "subformat=streamOptimized"], cancellationToken);
+                await DiskConverter.ConvertAsync(context, overlay, vmdk, "vmdk", ["-o", "subformat=streamOptimized"], cancellationToken);
                 await OvaPackage.WriteAsync(target, new OvaPackage.Machine(state.OutputName, state.Config.Cpus, state.Config.Memory, size, state.Config.Firmware == QemuFirmware.Uefi), vmdk, cancellationToken);
                 File.Delete(vmdk);
             }
@@ -40,13 +40,13 @@ internal sealed class ConvertDisksStep : IStep<QemuBuildState>
             {
                 Directory.CreateDirectory(target);
                 var vmdk = Path.Combine(target, VmxBundle.DiskFileName(state.OutputName));
-                await DiskConverter.ConvertAsync(context, overlay, "qcow2", vmdk, "vmdk", VmxBundle.VmdkOptions(state.Config.Vmx.DiskType), cancellationToken);
+                await DiskConverter.ConvertAsync(context, overlay, vmdk, "vmdk", VmxBundle.VmdkOptions(state.Config.Vmx.DiskType), cancellationToken);
                 await VmxBundle.WriteVmxAsync(target, new VmxBundle.Machine(state.OutputName, state.Config.Cpus, state.Config.Memory, state.Config.Vmx), cancellationToken);
             }
             else
             {
                 var (qemuFormat, options) = DiskConverter.Target(format, state.Config.CompressQcow2);
-                await DiskConverter.ConvertAsync(context, overlay, "qcow2", target, qemuFormat, options, cancellationToken);
+                await DiskConverter.ConvertAsync(context, overlay, target, qemuFormat, options, cancellationToken);
             }
 
             lock (state.Captured)
