@@ -63,6 +63,7 @@ internal sealed class Build : KilnBuild, IKilnCi
         .DependsOn<IKilnImages>(x => x.ValidateImages)
         .Executes(async cancellationToken =>
         {
+            await TestTools.EnsurePowerShellAsync(RootDirectory, cancellationToken);
             DeleteDirectory(TestResultsDirectory);
             List<string> arguments =
             [

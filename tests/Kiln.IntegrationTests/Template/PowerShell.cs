@@ -3,7 +3,7 @@ using Kiln.IntegrationTests.Ci;
 namespace Kiln.IntegrationTests.Template;
 
 /// <summary>
-/// PowerShell 7, as .ci/run installs it (the dotnet tool into .kiln/tools/ of the repository), or the one on PATH.
+/// PowerShell 7, as ./build.sh Test installs it (the dotnet tool into .kiln/tools/ of the repository), or the one on PATH.
 /// </summary>
 internal static class PowerShell
 {
@@ -21,6 +21,6 @@ internal static class PowerShell
             .Select(directory => System.IO.Path.Combine(directory, "pwsh"))
             .FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException(
-                "pwsh not found: install it with `dotnet tool install PowerShell --version 7.6.9 --tool-path .kiln/tools` (.ci/run does).");
+                "pwsh not found: install it with `dotnet tool install PowerShell --version 7.6.9 --tool-path .kiln/tools` (./build.sh Test does).");
     }
 }
